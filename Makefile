@@ -3,9 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PREFECT_HOME ?= $(CURDIR)/.prefect
-# Prefect's ephemeral local API: no server to start, no account needed.
+# Prefect's ephemeral local API when no PREFECT_API_URL is set: no server to start, no account.
 export PREFECT_SERVER_ALLOW_EPHEMERAL_MODE ?= true
-export PREFECT_API_URL ?=
 
 .PHONY: install demo test lint format bench clean
 
