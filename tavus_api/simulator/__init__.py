@@ -1,0 +1,59 @@
+"""A local Tavus-compatible server (``tavus-sim``) for the demo, tests and benchmarks.
+
+It follows the Tavus Video API contract, fetches the media URLs it is given, renders a
+real playable video with ffmpeg, sends callbacks and injects faults on request.
+
+Example:
+    >>> from tavus_api.simulator import SimulatorConfig, SimulatorServer
+    >>> with SimulatorServer(SimulatorConfig(clock="manual")) as sim:  # doctest: +SKIP
+    ...     ...  # point a client at sim.base_url with sim.api_key; sim.advance(10)
+
+Names are imported lazily so that ``tavus_api.simulator.fixtures`` works without the
+server's dependencies (the ``simulator`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tavus_api.simulator.config import SimulatorConfig
+    from tavus_api.simulator.faults import FaultRule
+    from tavus_api.simulator.replicas import (
+        DEFAULT_REPLICA_ID,
+        ERROR_REPLICA_ID,
+        READY_REPLICA_ID,
+        STOCK_REPLICAS,
+        TRAINING_REPLICA_ID,
+    )
+    from tavus_api.simulator.server import SimulatorServer
+
+_EXPORTS = {
+    "SimulatorConfig": "tavus_api.simulator.config",
+    "FaultRule": "tavus_api.simulator.faults",
+    "SimulatorServer": "tavus_api.simulator.server",
+    "DEFAULT_REPLICA_ID": "tavus_api.simulator.replicas",
+    "READY_REPLICA_ID": "tavus_api.simulator.replicas",
+    "TRAINING_REPLICA_ID": "tavus_api.simulator.replicas",
+    "ERROR_REPLICA_ID": "tavus_api.simulator.replicas",
+    "STOCK_REPLICAS": "tavus_api.simulator.replicas",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "DEFAULT_REPLICA_ID",
+    "ERROR_REPLICA_ID",
+    "READY_REPLICA_ID",
+    "STOCK_REPLICAS",
+    "TRAINING_REPLICA_ID",
+    "FaultRule",
+    "SimulatorConfig",
+    "SimulatorServer",
+]
