@@ -7,9 +7,73 @@ Example:
     ...     ready = client.wait_for_video(video.video_id, timeout=1800)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from tavus_api._version import USER_AGENT, __version__
+from tavus_api.client import DEFAULT_BASE_URL, AsyncTavusClient, TavusClient
+from tavus_api.download import AsyncDownloadStream, DownloadResult, DownloadStream
+from tavus_api.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CreateOutcomeUnknownError,
+    DownloadError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TavusError,
+    VideoDeletedError,
+    VideoFailedError,
+    WaitTimeoutError,
+)
+from tavus_api.models import (
+    Replica,
+    ReplicaPage,
+    ReplicaType,
+    ScrollDepth,
+    ScrollReturn,
+    ScrollType,
+    Video,
+    VideoPage,
+    VideoProperties,
+    VideoRequest,
+    VideoStatus,
+)
+from tavus_api.retry import RetryPolicy
 
-try:
-    __version__ = version("prefect-tavus")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0"
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "USER_AGENT",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncDownloadStream",
+    "AsyncTavusClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "CreateOutcomeUnknownError",
+    "DownloadError",
+    "DownloadResult",
+    "DownloadStream",
+    "NotFoundError",
+    "RateLimitError",
+    "Replica",
+    "ReplicaPage",
+    "ReplicaType",
+    "RetryPolicy",
+    "ScrollDepth",
+    "ScrollReturn",
+    "ScrollType",
+    "ServerError",
+    "TavusClient",
+    "TavusError",
+    "Video",
+    "VideoDeletedError",
+    "VideoFailedError",
+    "VideoPage",
+    "VideoProperties",
+    "VideoRequest",
+    "VideoStatus",
+    "WaitTimeoutError",
+    "__version__",
+]
