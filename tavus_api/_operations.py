@@ -208,7 +208,7 @@ def send_with_retries(
 
     Returns the 2xx response. Retried: see :func:`tavus_api.retry.is_retryable`;
     anything else, or the last failure, raises ``to_error(outcome, request)``. With
-    ``missing_ok_after_unknown`` (hard deletes) a :class:`NotFoundError` after an
+    ``missing_ok_after_unknown`` (deletes) a :class:`NotFoundError` after an
     attempt whose outcome was unknown means that attempt already did the job, so
     ``None`` is returned instead.
     """
@@ -322,10 +322,14 @@ def list_videos(
 
 
 def delete_video(ctx: ApiContext, video_id: str, *, hard: bool = False) -> Operation[None]:
-    """``DELETE /v2/videos/{video_id}``: any 2xx (200 or 204, empty body) is success."""
+    """``DELETE /v2/videos/{video_id}``: any 2xx (200 or 204, empty body) is success.
+
+    If an attempt's answer was lost (5xx, timeout) and the retry finds the video gone
+    ("Invalid video_id"), the lost attempt deleted it: that counts as success.
+    """
     path = f"/v2/videos/{segment(video_id, 'video_id')}"
     params = {"hard": "true"} if hard else None
-    yield from call(ctx, "DELETE", path, params=params, by_id=True, missing_ok_after_unknown=hard)
+    yield from call(ctx, "DELETE", path, params=params, by_id=True, missing_ok_after_unknown=True)
 
 
 def rename_video(ctx: ApiContext, video_id: str, video_name: str) -> Operation[None]:
