@@ -1,0 +1,280 @@
+"""Copy a finished video (and its thumbnails) from Tavus into S3, streamed.
+
+Layout under ``<bucket_folder>/<prefix>/<video_id>/``: ``<video_id>.mp4`` (``.webm``
+for transparent videos), ``thumbnail.jpg``, ``thumbnail.gif`` and ``metadata.json``.
+Each file is streamed from ``download_url`` into a multipart upload (memory stays
+flat), its stored size is checked against the bytes streamed and ``Content-Length``,
+and its sha256 recorded. ``metadata.json`` is written last: if it is there, the
+output is complete.
+
+Example:
+    >>> outputs = store_outputs(creds, video, S3Bucket.load("tavus-out"))  # doctest: +SKIP
+    >>> outputs.video.uri  # doctest: +SKIP
+    's3://tavus-out/tavus/videos/1e30440cf9/1e30440cf9.mp4'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.logging import get_run_logger
+from prefect_aws import S3Bucket
+from pydantic import BaseModel, ConfigDict
+
+from blocks import TavusCredentials
+from flows.errors import OutputIncompleteError
+from flows.events import VIDEO_STORED, emit_video_event
+from flows.redact import redact
+from flows.storage import TRANSFER_CONFIG, S3RangeReader, head_object, object_key, s3_client
+from tavus_api.models import Video
+
+DEFAULT_OUTPUT_PREFIX = "tavus/videos"
+"""Where outputs go inside the output bucket (under its ``bucket_folder``)."""
+
+METADATA_FILE = "metadata.json"
+
+_EXTENSIONS = {
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "video/quicktime": "mov",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+}
+
+
+class StoredObject(BaseModel):
+    """One file written to S3, as verified after the upload."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str
+    key: str
+    size_bytes: int
+    sha256: str
+    content_type: str
+
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/key``."""
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class StoredOutputs(BaseModel):
+    """Everything ``store_outputs`` wrote; ``metadata_uri`` exists only when all is there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    video: StoredObject
+    thumbnail: StoredObject | None = None
+    gif_thumbnail: StoredObject | None = None
+    metadata_uri: str
+    duration_seconds: float | None = None
+
+
+def _extension(content_type: str | None, url: str, default: str) -> str:
+    base = (content_type or "").split(";")[0].strip().lower()
+    if base in _EXTENSIONS:
+        return _EXTENSIONS[base]
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lstrip(".").lower()
+    return suffix if suffix in _EXTENSIONS.values() else default
+
+
+def _default_content_type(ext: str) -> str:
+    return next((ct for ct, e in _EXTENSIONS.items() if e == ext), "application/octet-stream")
+
+
+def copy_to_s3(
+    tavus: Any,
+    s3: Any,
+    url: str,
+    bucket: str,
+    key_for: Any,
+    *,
+    default_ext: str,
+) -> StoredObject:
+    """Stream ``url`` into ``bucket`` at ``key_for(ext)`` and verify the stored size.
+
+    Raises:
+        tavus_api.errors.DownloadError: the download failed or was short.
+        OutputIncompleteError: the stored object's size differs from what was streamed.
+    """
+    with tavus.stream_download(url) as stream:
+        ext = _extension(stream.content_type, url, default_ext)
+        content_type = (stream.content_type or "").split(";")[0].strip() or _default_content_type(
+            ext
+        )
+        key = key_for(ext)
+        s3.upload_fileobj(
+            stream,
+            bucket,
+            key,
+            ExtraArgs={"ContentType": content_type},
+            Config=TRANSFER_CONFIG,
+        )
+        streamed, expected, digest = stream.bytes_read, stream.expected_size, stream.sha256
+    head = head_object(s3, bucket, key)
+    stored = None if head is None else head.get("ContentLength")
+    if stored != streamed or (expected is not None and expected != streamed):
+        raise OutputIncompleteError(
+            f"s3://{bucket}/{key} holds {stored} bytes; streamed {streamed}, "
+            f"Content-Length said {expected}"
+        )
+    return StoredObject(
+        bucket=bucket, key=key, size_bytes=streamed, sha256=digest, content_type=content_type
+    )
+
+
+def measure_duration(s3: Any, obj: StoredObject) -> float | None:
+    """Length of a stored MP4/MOV in seconds, read from its header with ranged GETs."""
+    if obj.content_type not in ("video/mp4", "video/quicktime"):
+        return None
+    from mutagen import MutagenError
+    from mutagen.mp4 import MP4
+
+    reader = S3RangeReader(s3, obj.bucket, obj.key, obj.size_bytes)
+    try:
+        length = MP4(reader).info.length
+    except (MutagenError, OSError, ValueError):
+        return None
+    return float(length) if length else None
+
+
+@task(
+    name="store-outputs",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=5,
+)
+def store_outputs(
+    credentials: TavusCredentials,
+    video: Video,
+    bucket: S3Bucket,
+    prefix: str = DEFAULT_OUTPUT_PREFIX,
+    *,
+    request: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    redactions: Mapping[str, str] | None = None,
+) -> StoredOutputs:
+    """Stream the ready video and its thumbnails into S3, then write ``metadata.json``.
+
+    Args:
+        credentials: the Tavus credentials block (downloads never send the API key).
+        video: the ready video (``download_url`` set).
+        bucket: the output ``S3Bucket`` block.
+        prefix: key prefix; files go under ``<prefix>/<video_id>/``.
+        request: the create request without secrets (``CreatedVideo.request``).
+        inputs: the uploaded inputs (bucket, key, sha256, ...), recorded in metadata.
+        redactions: presigned URLs to show as ``s3://`` URIs in the metadata.
+
+    Returns:
+        The stored objects with sizes and sha256, ``metadata_uri`` and the video's
+        duration measured from the stored file (MP4/MOV). Emits ``tavus.video.stored``.
+
+    Raises:
+        OutputIncompleteError: no ``download_url``, or a stored size does not match.
+        tavus_api.errors.DownloadError: a download failed or was short.
+    """
+    logger = get_run_logger()
+    if not video.download_url:
+        raise OutputIncompleteError(
+            f"Tavus video {video.video_id} is {video.status.value} but has no download_url"
+        )
+    s3 = s3_client(bucket)
+    name = bucket.bucket_name
+    folder = object_key(bucket, prefix, video.video_id)
+    metadata_key = f"{folder}/{METADATA_FILE}"
+    s3.delete_object(Bucket=name, Key=metadata_key)  # absent until this write is complete
+    default_ext = "webm" if (request or {}).get("transparent_background") else "mp4"
+    with credentials.get_client() as tavus:
+        main = copy_to_s3(
+            tavus,
+            s3,
+            video.download_url,
+            name,
+            lambda ext: f"{folder}/{video.video_id}.{ext}",
+            default_ext=default_ext,
+        )
+        logger.info("Stored %s (%d bytes, sha256 %s)", main.uri, main.size_bytes, main.sha256)
+        thumbs: dict[str, StoredObject | None] = {"thumbnail": None, "gif_thumbnail": None}
+        for field, url, ext in (
+            ("thumbnail", video.still_image_thumbnail_url, "jpg"),
+            ("gif_thumbnail", video.gif_thumbnail_url, "gif"),
+        ):
+            if url:
+                thumbs[field] = copy_to_s3(
+                    tavus,
+                    s3,
+                    url,
+                    name,
+                    lambda _ext, e=ext: f"{folder}/thumbnail.{e}",
+                    default_ext=ext,
+                )
+                logger.info("Stored %s (%d bytes)", thumbs[field].uri, thumbs[field].size_bytes)
+    duration = measure_duration(s3, main)
+    files = {"video": main, **thumbs}
+    flow_ctx = FlowRunContext.get()
+    metadata = {
+        "video_id": video.video_id,
+        "video_name": video.video_name,
+        "status": video.status.value,
+        "hosted_url": video.hosted_url,
+        "duration_seconds": duration,
+        "files": {
+            field: None if obj is None else {**obj.model_dump(), "uri": obj.uri}
+            for field, obj in files.items()
+        },
+        "request": dict(request or {}),
+        "inputs": dict(inputs or {}),
+        "video": video.model_dump(mode="json"),
+        "flow_run_id": str(flow_ctx.flow_run.id) if flow_ctx and flow_ctx.flow_run else None,
+        "stored_at": datetime.now(UTC).isoformat(),
+    }
+    body = json.dumps(redact(metadata, redactions), indent=2, sort_keys=True).encode()
+    s3.put_object(Bucket=name, Key=metadata_key, Body=body, ContentType="application/json")
+    outputs = StoredOutputs(
+        video=main,
+        thumbnail=thumbs["thumbnail"],
+        gif_thumbnail=thumbs["gif_thumbnail"],
+        metadata_uri=f"s3://{name}/{metadata_key}",
+        duration_seconds=duration,
+    )
+    logger.info(
+        "Wrote %s last: the output of video %s is complete", outputs.metadata_uri, video.video_id
+    )
+    emit_video_event(
+        VIDEO_STORED,
+        video.video_id,
+        video.video_name,
+        {
+            "video_uri": main.uri,
+            "size_bytes": main.size_bytes,
+            "sha256": main.sha256,
+            "metadata_uri": outputs.metadata_uri,
+            "thumbnail_uri": thumbs["thumbnail"].uri if thumbs["thumbnail"] else None,
+            "gif_thumbnail_uri": thumbs["gif_thumbnail"].uri if thumbs["gif_thumbnail"] else None,
+            "duration_seconds": duration,
+        },
+        redactions=redactions,
+    )
+    return outputs
+
+
+__all__ = [
+    "DEFAULT_OUTPUT_PREFIX",
+    "METADATA_FILE",
+    "StoredObject",
+    "StoredOutputs",
+    "copy_to_s3",
+    "measure_duration",
+    "store_outputs",
+]
