@@ -1,0 +1,122 @@
+"""ASGI middleware in front of the routes: counts every request and injects faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from email.utils import formatdate
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tavus_api.simulator.faults import FaultInjector, FaultRule
+from tavus_api.simulator.routes import ADMIN_PREFIX, match_route
+from tavus_api.simulator.stats import Stats
+
+_REASONS = {
+    429: "Too many requests, please slow down",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+class FaultMiddleware:
+    """Counts requests by route template and status, and applies :class:`FaultInjector` rules.
+
+    Admin routes (``/_sim/``) are neither counted nor faulted.
+    """
+
+    def __init__(self, app: ASGIApp, faults: FaultInjector, stats: Stats) -> None:
+        self.app = app
+        self.faults = faults
+        self.stats = stats
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        route = match_route(scope["method"], scope["path"]) or "unmatched"
+        decision = self.faults.decide(route)
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
+        rule = decision.action
+        if rule is not None:
+            self.stats.fault(route, rule.kind)
+        if rule is None or rule.kind == "lost_response":
+            status: list[int] = []
+
+            async def counting_send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(message["status"])
+                if rule is None:
+                    await send(message)
+
+            await self.app(scope, receive, counting_send)
+            if rule is None:
+                self.stats.request(route, status[0] if status else "none")
+                return
+        if rule.kind == "rate_limit":
+            await _send_error(send, 429, _retry_after_headers(rule))
+            self.stats.request(route, 429)
+        elif rule.status_code is not None:  # server_error, or lost_response answered by a 5xx
+            await _send_error(send, rule.status_code, [])
+            self.stats.request(route, rule.status_code)
+        else:  # drop, or lost_response answered by a dropped connection
+            await _drop_connection(send, partial=rule.partial)
+            self.stats.request(route, "dropped")
+
+
+def _retry_after_headers(rule: FaultRule) -> list[tuple[bytes, bytes]]:
+    if rule.retry_after is None:
+        return []
+    if rule.retry_after_format == "http-date":
+        value = formatdate(time.time() + rule.retry_after, usegmt=True)
+    else:
+        seconds = rule.retry_after
+        value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+    return [(b"retry-after", value.encode())]
+
+
+async def _send_error(send: Send, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps({"error": _REASONS.get(status, "Server error")}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _drop_connection(send: Send, *, partial: bool) -> None:
+    """Close the client's connection without a (complete) response.
+
+    Uses the uvicorn request cycle behind ``send`` to close the socket; without it
+    (another server), raises after starting the response, which servers answer by
+    closing the connection.
+    """
+    cycle: Any = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if partial:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"video_id": "', "more_body": True})
+    if transport is None or not hasattr(cycle, "disconnected"):
+        if not partial:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ConnectionAbortedError("simulated dropped connection")
+    cycle.disconnected = True  # so the server neither answers 500 nor logs the silence
+    transport.close()
