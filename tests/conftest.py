@@ -1,4 +1,4 @@
-"""Servers every test layer shares: a real S3 server (moto in server mode) on loopback."""
+"""Servers every test layer shares, on loopback: S3 (moto server) and the Tavus simulator."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tavus_api.simulator import SimulatorConfig, SimulatorServer
 
 AWS_REGION = "us-east-1"
 
@@ -40,3 +42,40 @@ def s3_client(s3_endpoint: str):  # noqa: ANN201 - boto3 client type is dynamic
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+# --- the Tavus simulator ---------------------------------------------------------------------
+
+SIM_API_KEY = "sim-key"
+
+
+@pytest.fixture(scope="session")
+def _simulator_server() -> Iterator[SimulatorServer]:
+    """One manual-clock simulator for the session; tests get it reset (see ``simulator``)."""
+    config = SimulatorConfig(
+        api_keys=[SIM_API_KEY], clock="manual", queue_seconds=1, generation_seconds=5
+    )
+    with SimulatorServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def simulator(_simulator_server: SimulatorServer) -> SimulatorServer:
+    """A Tavus simulator on 127.0.0.1 with a manual clock and fresh state.
+
+    Key ``sim.api_key`` (``"sim-key"``); videos queue 1 s and generate 5 s, so
+    ``sim.advance(6)`` makes a created video ready. ``sim.reset(page_base=1, ...)``
+    changes the config for one test; the next test starts from the defaults again.
+    """
+    _simulator_server.reset()
+    return _simulator_server
+
+
+@pytest.fixture
+def real_clock_simulator() -> Iterator[SimulatorServer]:
+    """A simulator on the wall clock (queue 0.1 s, generation 0.5 s), its own per test."""
+    config = SimulatorConfig(
+        api_keys=[SIM_API_KEY], clock="real", queue_seconds=0.1, generation_seconds=0.5
+    )
+    with SimulatorServer(config) as server:
+        yield server
