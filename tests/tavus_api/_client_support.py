@@ -8,6 +8,7 @@ results are collected into lists.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -94,3 +95,51 @@ def mock_api(base_url: str = BASE_URL) -> Iterator[respx.MockRouter]:
 def video_json(video_id: str = "abc1234567", **fields: Any) -> dict[str, Any]:
     """A video body as Tavus returns it."""
     return {"video_id": video_id, "video_name": "v", "status": "queued", **fields}
+
+
+# --- the real simulator ------------------------------------------------------------------------
+
+SIM_KEY = "sim-key"
+
+
+def simulator_config(**overrides: Any) -> Any:
+    """The simulator settings these tests use: manual clock, quick generation."""
+    from tavus_api.simulator import SimulatorConfig
+
+    settings: dict[str, Any] = {
+        "api_keys": [SIM_KEY],
+        "clock": "manual",
+        "generation_seconds": 5,
+        "queue_seconds": 1,
+    }
+    settings.update(overrides)
+    return SimulatorConfig(**settings)
+
+
+class SimTime(FakeTime):
+    """Fake time whose sleeps also move the simulator's manual clock by the same amount."""
+
+    def __init__(self, sim: Any) -> None:
+        super().__init__()
+        self.sim = sim
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.sim.advance(seconds)
+
+
+def requests_to(sim: Any, route: str) -> dict[str, int]:
+    """The simulator's request counts by status for one route template.
+
+    The simulator counts a request just after sending its response, so the count of
+    the last request can trail the client by a moment: read until two reads 20 ms
+    apart agree (at most ~2 s).
+    """
+    previous = sim.stats()
+    for _ in range(100):
+        time.sleep(0.02)
+        current = sim.stats()
+        if current["requests"] == previous["requests"]:
+            break
+        previous = current
+    return dict(previous["requests"].get(route, {}))
