@@ -37,16 +37,9 @@ def ready_video(sim: SimulatorServer) -> Video:
     request = VideoRequest(replica_id=DEFAULT_REPLICA_ID, script="Download me", video_name="dl")
     video = client.create_video(request)
     ready = client.wait_for_video(video.video_id, poll_interval=2)
+    verbose = client.get_video(ready.video_id, verbose=True)  # with thumbnail URLs
     client.close()
-    return client_video_verbose(sim, ready.video_id)
-
-
-def client_video_verbose(sim: SimulatorServer, video_id: str) -> Video:
-    client = make_client("sync", SimTime(sim), base_url=sim.base_url, api_key=sim.api_key)
-    try:
-        return client.get_video(video_id, verbose=True)
-    finally:
-        client.close()
+    return verbose
 
 
 def _served(url: str) -> bytes:
