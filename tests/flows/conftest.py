@@ -1,0 +1,177 @@
+"""The real flow under a Prefect test API, against the Tavus simulator and moto, over HTTP.
+
+Session: the Prefect harness, one simulator (real clock, sub-second timings), test
+media files, the AWS credentials block. Per test: fresh simulator state, fresh media
+and output buckets with their S3Bucket blocks, a TavusCredentials block.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+from blocks import TavusCredentials
+from tavus_api.simulator import SimulatorConfig, SimulatorServer
+from tavus_api.simulator.fixtures import make_jpeg, make_mp3, make_png, make_video, make_wav
+from tests._prefect_harness import shared_prefect_harness
+
+API_KEY = "sk-sim-SECRET-7f3a9c"
+"""A distinctive key, so any leak into logs, artifacts or events is easy to spot."""
+
+SIM_TIMING = {"queue_seconds": 0.2, "generation_seconds": 0.6}
+FAST_WAIT = {"poll_interval_seconds": 0.1, "max_poll_interval_seconds": 0.3}
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The Prefect test API for the session; results persisted under a temp dir."""
+    storage = tmp_path_factory.mktemp("prefect-results")
+    with shared_prefect_harness(), temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
+        yield
+
+
+@pytest.fixture(scope="session")
+def tavus_sim() -> Iterator[SimulatorServer]:
+    """A Tavus simulator on 127.0.0.1 with a real clock and sub-second generation."""
+    config = SimulatorConfig(api_keys=[API_KEY], clock="real", **SIM_TIMING)
+    with SimulatorServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(tavus_sim: SimulatorServer) -> SimulatorServer:
+    """The simulator with fresh state (no videos, counters or faults)."""
+    tavus_sim.reset()
+    return tavus_sim
+
+
+@dataclass(frozen=True)
+class Media:
+    """Test media files (real WAV/MP3/MP4/WebM/PNG/JPEG) and some bad ones."""
+
+    wav: Path
+    wav_short: Path
+    mp3: Path
+    mp4: Path
+    webm: Path
+    png: Path
+    jpeg: Path
+    text_as_wav: Path
+    wav_named_mp3: Path
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
+    root = tmp_path_factory.mktemp("media")
+    text = root / "notes.wav"
+    text.write_text("this is not audio\n" * 50)
+    return Media(
+        wav=make_wav(root / "voice.wav", seconds=4.0),
+        wav_short=make_wav(root / "short.wav", seconds=1.0),
+        mp3=make_mp3(root / "voice.mp3", seconds=5.0),
+        mp4=make_video(root / "background.mp4", seconds=2.0, fmt="mp4"),
+        webm=make_video(root / "background.webm", seconds=2.0, fmt="webm"),
+        png=make_png(root / "logo.png"),
+        jpeg=make_jpeg(root / "logo.jpg"),
+        text_as_wav=text,
+        wav_named_mp3=make_wav(root / "voice-really-wav.mp3", seconds=4.0),
+    )
+
+
+@pytest.fixture(scope="session")
+def aws_block(prefect_api: None, s3_endpoint: str) -> AwsCredentials:
+    """AWS credentials for the moto server, saved to the test API."""
+    block = AwsCredentials(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+        aws_client_parameters=AwsClientParameters(endpoint_url=s3_endpoint),
+    )
+    block.save("moto", overwrite=True)
+    return block
+
+
+@dataclass
+class Env:
+    """Everything one test needs: block names, bucket names, the simulator, S3."""
+
+    sim: SimulatorServer
+    s3: Any
+    credentials_block: str
+    media_bucket_block: str
+    output_bucket_block: str
+    media_bucket: str
+    output_bucket: str
+    aws: AwsCredentials
+
+    def params(self, **overrides: Any) -> dict[str, Any]:
+        """Flow parameters for this environment with fast polling."""
+        return {
+            "credentials_block": self.credentials_block,
+            "media_bucket_block": self.media_bucket_block,
+            "output_bucket_block": self.output_bucket_block,
+            **FAST_WAIT,
+            "wait_timeout_seconds": 60.0,
+            **overrides,
+        }
+
+    def keys(self, bucket: str | None = None) -> list[str]:
+        """Every key in a bucket (both buckets if none given)."""
+        buckets = [bucket] if bucket else [self.media_bucket, self.output_bucket]
+        keys: list[str] = []
+        for name in buckets:
+            pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=name)
+            keys += [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+        return keys
+
+    def videos_created(self) -> int:
+        return int(self.sim.stats()["videos_created"])
+
+
+@pytest.fixture
+def env(
+    prefect_api: None,
+    sim: SimulatorServer,
+    s3_client: Any,
+    aws_block: AwsCredentials,
+) -> Env:
+    n = next(_ids)
+    media_bucket, output_bucket = f"tavus-media-{n}", f"tavus-out-{n}"
+    s3_client.create_bucket(Bucket=media_bucket)
+    s3_client.create_bucket(Bucket=output_bucket)
+    S3Bucket(bucket_name=media_bucket, credentials=aws_block).save(media_bucket, overwrite=True)
+    S3Bucket(bucket_name=output_bucket, credentials=aws_block).save(output_bucket, overwrite=True)
+    TavusCredentials(
+        api_key=API_KEY,
+        base_url=sim.base_url,
+        read_timeout=10.0,
+        max_retries=1,
+        retry_initial_delay=0.05,
+        retry_max_delay=0.2,
+    ).save("tavus-sim", overwrite=True)
+    return Env(
+        sim=sim,
+        s3=s3_client,
+        credentials_block="tavus-sim",
+        media_bucket_block=media_bucket,
+        output_bucket_block=output_bucket,
+        media_bucket=media_bucket,
+        output_bucket=output_bucket,
+        aws=aws_block,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_moto_access_log() -> None:
+    """moto's werkzeug access log prints full request URLs; keep test output readable."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
