@@ -9,6 +9,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tavus_api.simulator import SimulatorConfig, SimulatorServer
+from tests._s3_expiry import ExpiryGateway
 
 AWS_REGION = "us-east-1"
 
@@ -79,3 +80,15 @@ def real_clock_simulator() -> Iterator[SimulatorServer]:
     )
     with SimulatorServer(config) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3_expiring_endpoint(s3_endpoint: str) -> Iterator[str]:
+    """An S3 endpoint in front of the moto server that rejects expired presigned URLs.
+
+    moto 5 serves presigned URLs whatever their expiry; real S3 answers 403
+    ``Request has expired``. Presign against this endpoint to get the real behaviour
+    (objects are shared with ``s3_endpoint``).
+    """
+    with ExpiryGateway(s3_endpoint) as url:
+        yield url
