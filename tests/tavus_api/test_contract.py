@@ -133,7 +133,9 @@ def _clients(kind: str, sim: SimulatorServer, exchanges: list[Exchange], key: st
             exchanges.append((response.request, response))
 
         http = httpx.Client(event_hooks={"response": [record]})
-        return Twin(TavusClient(key, http_client=http, sleep=time.sleep, **common))
+        twin = Twin(TavusClient(key, http_client=http, sleep=time.sleep, **common))
+        twin.owned = http  # type: ignore[attr-defined]
+        return twin
 
     async def arecord(response: httpx.Response) -> None:
         await response.aread()
@@ -141,7 +143,9 @@ def _clients(kind: str, sim: SimulatorServer, exchanges: list[Exchange], key: st
 
     hooks: dict[str, list[Callable[[httpx.Response], Awaitable[None]]]] = {"response": [arecord]}
     ahttp = httpx.AsyncClient(event_hooks=hooks)
-    return Twin(AsyncTavusClient(key, http_client=ahttp, sleep=time.asleep, **common))
+    twin = Twin(AsyncTavusClient(key, http_client=ahttp, sleep=time.asleep, **common))
+    twin.owned = ahttp  # type: ignore[attr-defined]
+    return twin
 
 
 async def _every_operation(api: Twin, anonymous: Twin, sim: SimulatorServer) -> None:
@@ -245,8 +249,10 @@ async def test_wire_traffic_matches_the_contract(
     try:
         await _every_operation(api, anonymous, sim)
     finally:
-        await api.aclose()
-        await anonymous.aclose()
+        for twin in (api, anonymous):
+            await twin.aclose()
+            owned = twin.owned
+            await owned.aclose() if isinstance(owned, httpx.AsyncClient) else owned.close()
 
     covered = {(_operation(req), resp.status_code) for req, resp in exchanges}
     assert covered == EXPECTED_COVERAGE
@@ -256,11 +262,11 @@ async def test_wire_traffic_matches_the_contract(
         where = f"{req.method} {req.url.path}?{req.url.query.decode()} -> {resp.status_code}"
         try:
             openapi.validate_request(OpenAPIRequest(req))
-        except Exception as exc:  # noqa: BLE001 - collect every violation, then fail once
+        except Exception as exc:  # collect every violation, then fail once
             problems.append(f"request  {where}: {_explain(exc)}")
         try:
             openapi.validate_response(OpenAPIRequest(req), OpenAPIResponse(resp))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             problems.append(f"response {where}: {_explain(exc)}\n    body: {resp.text[:300]}")
     assert not problems, "contract violations:\n" + "\n".join(problems)
 
