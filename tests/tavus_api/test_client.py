@@ -348,3 +348,128 @@ def test_owned_http_client_is_closed() -> None:
         router.get("/v2/videos").respond(200, json={"data": []})
         with pytest.raises(RuntimeError):
             client.list_videos()
+
+
+# --- pagination without assuming the page base -----------------------------------------------
+
+
+def _page(ids: list[str], total: int | None) -> httpx.Response:
+    body: dict = {"data": [video_json(i) for i in ids]}
+    if total is not None:
+        body["total_count"] = total
+    return httpx.Response(200, json=body)
+
+
+def _pages_requested(route) -> list[str]:
+    return [call.request.url.params.get("page") for call in route.calls]
+
+
+async def test_iter_base_zero_stops_at_total_count(api: Twin) -> None:
+    pages = {"0": ["a", "b"], "1": ["c", "d"], "2": ["e"]}
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(
+            side_effect=lambda request: _page(pages[request.url.params["page"]], 5)
+        )
+        videos = await api.iter_videos(page_size=2)
+    assert [v.video_id for v in videos] == ["a", "b", "c", "d", "e"]
+    assert _pages_requested(route) == ["0", "1", "2"]  # no trailing empty page
+    assert {call.request.url.params["limit"] for call in route.calls} == {"2"}
+
+
+async def test_iter_base_one_that_repeats_page_one_for_page_zero(api: Twin) -> None:
+    pages = {"0": ["a", "b"], "1": ["a", "b"], "2": ["c", "d"], "3": ["e"]}
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(
+            side_effect=lambda request: _page(pages[request.url.params["page"]], 5)
+        )
+        videos = await api.iter_videos(page_size=2)
+    assert [v.video_id for v in videos] == ["a", "b", "c", "d", "e"]
+    assert _pages_requested(route) == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    "page_zero",
+    [httpx.Response(400, json={"error": "page must be >= 1"}), _page([], 3)],
+    ids=["400", "empty"],
+)
+async def test_iter_base_one_that_rejects_or_empties_page_zero(
+    api: Twin, page_zero: httpx.Response
+) -> None:
+    pages = {"1": ["a", "b"], "2": ["c"]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = request.url.params["page"]
+        return page_zero if page == "0" else _page(pages[page], 3)
+
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(side_effect=answer)
+        videos = await api.iter_videos(page_size=2)
+    assert [v.video_id for v in videos] == ["a", "b", "c"]
+    assert _pages_requested(route) == ["0", "1", "2"]
+
+
+async def test_iter_without_total_count_stops_on_an_empty_page(api: Twin) -> None:
+    pages = {"0": ["a", "b"], "1": ["c"], "2": []}
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(
+            side_effect=lambda request: _page(pages[request.url.params["page"]], None)
+        )
+        videos = await api.iter_videos(page_size=2)
+    assert [v.video_id for v in videos] == ["a", "b", "c"]
+    assert _pages_requested(route) == ["0", "1", "2"]
+
+
+async def test_iter_stops_when_the_server_ignores_page(api: Twin) -> None:
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(return_value=_page(["a", "b"], 50))
+        videos = await api.iter_videos(page_size=2)
+    assert [v.video_id for v in videos] == ["a", "b"]
+    assert route.call_count == 3  # page 1 may be base-1's page 0; page 2 brings nothing new
+
+
+async def test_iter_of_an_empty_account_is_one_call(api: Twin) -> None:
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(return_value=_page([], 0))
+        assert await api.iter_videos() == []
+    assert route.call_count == 1
+
+
+async def test_find_by_name_respects_max_pages(api: Twin) -> None:
+    pages = {"0": ["a", "b"], "1": ["c", "d"], "2": ["e", "f"]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = pages[request.url.params["page"]]
+        body = {"data": [video_json(i, video_name="x" if i in "bf" else "y") for i in ids]}
+        return httpx.Response(200, json={**body, "total_count": 6})
+
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(side_effect=answer)
+        limited = await api.find_videos_by_name("x", max_pages=2)
+        everything = await api.find_videos_by_name("x")
+    assert [v.video_id for v in limited] == ["b"]
+    assert [v.video_id for v in everything] == ["b", "f"]
+    assert route.call_count == 2 + 3
+
+
+async def test_iter_replicas_keeps_filters_on_every_page(api: Twin) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        data = [{"replica_id": f"r{page}{i}"} for i in range(2)] if page < 2 else []
+        return httpx.Response(200, json={"data": data, "total_count": 4})
+
+    with mock_api() as router:
+        route = router.get("/v2/replicas").mock(side_effect=answer)
+        replicas = await api.iter_replicas(page_size=2, replica_type="user", verbose=True)
+    assert [r.replica_id for r in replicas] == ["r00", "r01", "r10", "r11"]
+    for call in route.calls:
+        assert call.request.url.params["replica_type"] == "user"
+        assert call.request.url.params["verbose"] == "true"
+
+
+def test_iteration_is_lazy() -> None:
+    client = make_client("sync", FakeTime())
+    with mock_api() as router:
+        route = router.get("/v2/videos").mock(return_value=_page(["a", "b"], 1000))
+        first = next(client.iter_videos(page_size=2))
+    client.close()
+    assert first.video_id == "a" and route.call_count == 1
