@@ -11,9 +11,15 @@ guard waits one backoff delay, then looks for the video by the request's
   :data:`REATTACH_TOLERANCE_SECONDS` before this create began: that is the video
   this request made, so it is returned (logged as a re-attach);
 * none: Tavus did not act, so the request is sent again (counted as a retry);
-* the request has no ``video_name``, several live videos share it, or the only one
-  is older than the request: :class:`~tavus_api.errors.CreateOutcomeUnknownError`,
-  rather than risk a second paid video.
+* the request has no ``video_name``, several live videos share it, the only one
+  is older than the request, or the lookup itself fails:
+  :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather than risk a second
+  paid video.
+
+So a caller can rely on this: ``CreateOutcomeUnknownError`` means "do not create
+again before checking"; any other error from ``create_video`` means Tavus did not
+create the video (for a 5xx or timeout: the lookup confirmed it), so retrying the
+create is safe.
 
 Limits: the lookup scans ``GET /v2/videos`` (Tavus has no name filter), one call
 per 100 videos in the account; and a server that records the video only after the
@@ -38,7 +44,7 @@ from tavus_api._operations import (
     retry_after_of,
 )
 from tavus_api._steps import Operation, Outcome, Send, Sleep
-from tavus_api.errors import CreateOutcomeUnknownError
+from tavus_api.errors import CreateOutcomeUnknownError, TavusError
 from tavus_api.models import Video, VideoRequest, VideoStatus
 from tavus_api.retry import PRE_SEND_ERRORS, UNKNOWN_OUTCOME_ERRORS
 
@@ -128,7 +134,15 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
             wait,
         )
         yield Sleep(wait)
-        matches = yield from find_videos_by_name(ctx, name)
+        try:
+            matches = yield from find_videos_by_name(ctx, name)
+        except TavusError as lookup_error:
+            raise CreateOutcomeUnknownError(
+                f"Tavus may or may not have created the video: POST /v2/videos ended in "
+                f"{cause} ({error}), and looking for a video named {name!r} failed too "
+                f"({lookup_error}). {_ADVICE}",
+                video_name=name,
+            ) from lookup_error
         live = [video for video in matches if video.status != VideoStatus.DELETED]
 
         if len(live) == 1 and not _created_before(live[0], started):

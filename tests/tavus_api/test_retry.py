@@ -440,3 +440,13 @@ async def test_bad_request_is_not_mistaken_for_unknown(h: Harness) -> None:
         router.post("/v2/videos").respond(400, json={"error": "Invalid replica_id"})
         with pytest.raises(BadRequestError, match="Invalid replica_id"):
             await h.twin.create_video(_request())
+
+
+async def test_failed_lookup_is_an_unknown_outcome(h: Harness) -> None:
+    with mock_api() as router:
+        post = router.post("/v2/videos").respond(500, json={"error": "oops"})
+        lookup = router.get("/v2/videos").respond(503, json={"error": "list down"})
+        with pytest.raises(CreateOutcomeUnknownError, match="looking for a video named") as caught:
+            await h.twin.create_video(_request())
+    assert post.call_count == 1 and lookup.call_count == 4  # the lookup's own retries
+    assert isinstance(caught.value.__cause__, ServerError)
