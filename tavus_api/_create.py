@@ -3,7 +3,8 @@
 Creating a video costs money, so the create request is retried only where Tavus
 cannot have acted on it: a 429, or a connect error raised before the request
 left (``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). Where the outcome is
-unknown (a 5xx, a read/write timeout, a connection dropped after sending) the
+unknown (a 5xx, a read/write timeout, a connection dropped after sending, a 2xx
+whose body cannot be read) the
 guard waits one backoff delay, then looks for the video by the request's
 ``video_name``:
 
@@ -44,7 +45,7 @@ from tavus_api._operations import (
     retry_after_of,
 )
 from tavus_api._steps import Operation, Outcome, Send, Sleep
-from tavus_api.errors import CreateOutcomeUnknownError, TavusError
+from tavus_api.errors import APIStatusError, CreateOutcomeUnknownError, TavusError
 from tavus_api.models import Video, VideoRequest, VideoStatus
 from tavus_api.retry import PRE_SEND_ERRORS, UNKNOWN_OUTCOME_ERRORS
 
@@ -68,9 +69,10 @@ def _not_acted(outcome: Outcome) -> bool:
 
 
 def _outcome_unknown(outcome: Outcome) -> bool:
-    """Tavus may have acted: a 5xx, or the connection failed after sending."""
+    """Tavus may have acted: a 5xx (or an unreadable 2xx), or the connection failed
+    after sending."""
     if isinstance(outcome, httpx.Response):
-        return outcome.status_code >= 500
+        return outcome.status_code >= 500 or outcome.is_success
     return isinstance(outcome, UNKNOWN_OUTCOME_ERRORS)
 
 
@@ -90,10 +92,15 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
     while True:
         http_request = ctx.request("POST", "/v2/videos", json_body=body)
         outcome = yield Send(http_request)
+        error: TavusError
         if isinstance(outcome, httpx.Response) and outcome.is_success:
-            return parse(outcome, Video, api_key=ctx.api_key)
-        error = outcome_error(outcome, http_request, api_key=ctx.api_key)
-        cause = describe(outcome)
+            try:
+                return parse(outcome, Video, api_key=ctx.api_key)
+            except APIStatusError as unreadable:  # created, but which video is unreadable
+                error, cause = unreadable, f"an unreadable HTTP {outcome.status_code} answer"
+        else:
+            error = outcome_error(outcome, http_request, api_key=ctx.api_key)
+            cause = describe(outcome)
 
         if _not_acted(outcome):
             delay = None

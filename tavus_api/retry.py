@@ -33,12 +33,14 @@ PRE_SEND_ERRORS: tuple[type[httpx.TransportError], ...] = (
 )
 """Raised before the request left the client: the server cannot have acted on it."""
 
-UNKNOWN_OUTCOME_ERRORS: tuple[type[httpx.TransportError], ...] = (
+UNKNOWN_OUTCOME_ERRORS: tuple[type[httpx.RequestError], ...] = (
     httpx.ReadTimeout,
     httpx.WriteTimeout,
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
+    httpx.CloseError,
+    httpx.DecodingError,
 )
 """Raised after (part of) the request was sent: the server may have acted on it."""
 

@@ -450,3 +450,23 @@ async def test_failed_lookup_is_an_unknown_outcome(h: Harness) -> None:
             await h.twin.create_video(_request())
     assert post.call_count == 1 and lookup.call_count == 4  # the lookup's own retries
     assert isinstance(caught.value.__cause__, ServerError)
+
+
+async def test_unreadable_success_is_an_unknown_outcome(h: Harness) -> None:
+    mine = video_json("mine000001", video_name=NAME)
+    with mock_api() as router:
+        post = router.post("/v2/videos").respond(200, text="<html>proxy page</html>")
+        router.get("/v2/videos").mock(return_value=_listing(mine))
+        video = await h.twin.create_video(_request())
+    assert video.video_id == "mine000001" and post.call_count == 1
+
+
+async def test_body_decoding_error_is_an_unknown_outcome(h: Harness) -> None:
+    with mock_api() as router:
+        post = router.post("/v2/videos").mock(
+            side_effect=[httpx.DecodingError("bad gzip"), _created("second0001")]
+        )
+        lookup = router.get("/v2/videos").mock(return_value=_listing())
+        video = await h.twin.create_video(_request())
+    assert video.video_id == "second0001"
+    assert post.call_count == 2 and lookup.call_count == 1
