@@ -133,7 +133,8 @@ def check_http_url(value: str, field: str = "url") -> str:
     if not isinstance(value, str):
         raise ValueError(f"{field} must be an absolute http(s) URL, got {type(value).__name__}")
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+    has_space = any(c.isspace() for c in value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or has_space:
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise ValueError(f"{field} must be an absolute http(s) URL, got {shown!r}")
     return value
