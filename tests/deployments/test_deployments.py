@@ -1,0 +1,100 @@
+"""The deployment definitions, the block-creation command and `make demo` itself."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mutagen.mp4 import MP4
+from prefect.schedules import Cron
+from prefect_aws import S3Bucket
+
+from blocks import TavusCredentials
+from deployments import create_blocks, demo
+from deployments.serve import deployment_specs
+from flows import VideoJob, generate_video
+from flows.generate import build_options
+from tests._prefect_harness import shared_prefect_harness
+
+
+@pytest.fixture(scope="module")
+def prefect_api() -> Iterator[None]:
+    with shared_prefect_harness():
+        yield
+
+
+def test_every_deployment_points_at_the_flow_with_valid_parameters() -> None:
+    specs = deployment_specs()
+    assert {spec["name"] for spec in specs} == {"on-demand", "weekly-update"}
+    for spec in specs:
+        module, _, attr = spec["entrypoint"].partition(":")
+        assert module == "flows/generate.py" and attr == "generate_video"
+        params = dict(spec["parameters"])
+        VideoJob(**params.pop("job"))
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(generate_video.fn).parameters.items()
+            if name != "job"
+        }
+        build_options(**{**defaults, **params})
+
+
+def test_the_weekly_schedule_builds_as_a_served_deployment() -> None:
+    weekly = next(spec for spec in deployment_specs() if spec["name"] == "weekly-update")
+    deployment = generate_video.to_deployment(
+        name=weekly["name"],
+        parameters=weekly["parameters"],
+        schedules=[Cron(s["cron"], timezone=s["timezone"]) for s in weekly["schedules"]],
+    )
+    assert deployment.parameters["job"]["background_scroll_type"] == "smooth"
+    assert deployment.schedules[0].schedule.cron == "0 9 * * 1"
+
+
+def test_create_blocks_saves_the_key_as_a_secret_and_never_prints_it(
+    prefect_api: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TAVUS_API_KEY", "tvs-very-secret-123")
+    create_blocks.main(
+        [
+            "--tavus-block",
+            "cmd-tavus",
+            "--media-bucket",
+            "in-bucket",
+            "--media-block",
+            "cmd-in",
+            "--output-block",
+            "cmd-out",
+            "--output-bucket",
+            "out-bucket",
+            "--region",
+            "us-east-1",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "tvs-very-secret-123" not in printed
+    assert "'cmd-tavus'" in printed and "s3://out-bucket" in printed
+    creds = TavusCredentials.load("cmd-tavus")
+    assert creds.api_key.get_secret_value() == "tvs-very-secret-123"
+    assert "tvs-very-secret-123" not in repr(creds)
+    assert S3Bucket.load("cmd-in").bucket_name == "in-bucket"
+    assert S3Bucket.load("cmd-out").bucket_name == "out-bucket"
+
+
+@pytest.mark.timeout(180)
+def test_make_demo_makes_two_playable_videos_and_keeps_local_copies(
+    prefect_api: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo.main()
+    lines = [line for line in capsys.readouterr().out.splitlines() if "video_id=" in line]
+    assert [line.split()[0] for line in lines] == ["audio", "script"]
+    assert all("status=ready" in line for line in lines)
+    copies = sorted((tmp_path / "output").glob("*.mp4"))
+    assert len(copies) == 2
+    durations = {round(MP4(str(copy)).info.length) for copy in copies}
+    assert 4 in durations  # the audio video follows the 4 s of sound the demo makes
