@@ -57,11 +57,17 @@ def make_wav(
     return path
 
 
-def make_mp3(path: str | Path, seconds: float, *, id3: bool = True) -> Path:
-    """An MP3 (libmp3lame, 32 kbit/s mono) with a sine tone; ``id3=False`` omits the ID3 tag."""
+def make_mp3(
+    path: str | Path, seconds: float, *, id3: bool = True, sample_rate: int = 22050
+) -> Path:
+    """An MP3 (libmp3lame, mono, low bitrate) with a sine tone; ``id3=False`` omits the ID3 tag.
+
+    ``sample_rate=8000`` encodes long files fastest.
+    """
     path = _prepare(path)
     args: list[str | Path] = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    args += ["-ac", "1", "-ar", "22050", "-c:a", "libmp3lame", "-b:a", "32k"]
+    bitrate = "32k" if sample_rate > 16000 else "8k"
+    args += ["-ac", "1", "-ar", str(sample_rate), "-c:a", "libmp3lame", "-b:a", bitrate]
     if not id3:
         args += ["-id3v2_version", "0", "-write_id3v1", "0"]
     run_ffmpeg([*args, "-f", "mp3", path])

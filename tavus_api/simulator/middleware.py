@@ -41,32 +41,37 @@ class FaultMiddleware:
         route = match_route(scope["method"], scope["path"]) or "unmatched"
         decision = self.faults.decide(route)
         if decision.latency:
+            self.stats.fault(route, "latency")
             await asyncio.sleep(decision.latency)
         rule = decision.action
         if rule is not None:
             self.stats.fault(route, rule.kind)
         if rule is None or rule.kind == "lost_response":
-            status: list[int] = []
+            started = False
 
             async def counting_send(message: Message) -> None:
+                nonlocal started
                 if message["type"] == "http.response.start":
-                    status.append(message["status"])
+                    started = True
+                    if rule is None:  # count before the client can see the answer
+                        self.stats.request(route, message["status"])
                 if rule is None:
                     await send(message)
 
             await self.app(scope, receive, counting_send)
             if rule is None:
-                self.stats.request(route, status[0] if status else "none")
+                if not started:
+                    self.stats.request(route, "none")
                 return
         if rule.kind == "rate_limit":
-            await _send_error(send, 429, _retry_after_headers(rule))
             self.stats.request(route, 429)
+            await _send_error(send, 429, _retry_after_headers(rule))
         elif rule.status_code is not None:  # server_error, or lost_response answered by a 5xx
-            await _send_error(send, rule.status_code, [])
             self.stats.request(route, rule.status_code)
+            await _send_error(send, rule.status_code, [])
         else:  # drop, or lost_response answered by a dropped connection
-            await _drop_connection(send, partial=rule.partial)
             self.stats.request(route, "dropped")
+            await _drop_connection(send, partial=rule.partial)
 
 
 def _retry_after_headers(rule: FaultRule) -> list[tuple[bytes, bytes]]:

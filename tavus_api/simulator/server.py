@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -47,7 +48,10 @@ class SimulatorServer:
         self._owns_data_dir = self.config.data_dir is None
         data_dir = self.config.data_dir or Path(tempfile.mkdtemp(prefix="tavus-sim-"))
         self.data_dir = Path(data_dir)
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+        # without it every response waits ~40 ms for a delayed ACK (Nagle).
+        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
@@ -107,12 +111,24 @@ class SimulatorServer:
         return False
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (Ctrl-C / SIGTERM); used by ``tavus-sim``."""
-        self._start_ticker()
+        """Serve until SIGINT/SIGTERM, then shut down cleanly; used by ``tavus-sim``.
+
+        Must be called from the main thread (it installs the signal handlers).
+        """
+        stop = threading.Event()
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
-            self._uvicorn.run(sockets=[self._sock])
+            self.start()
+            while not stop.wait(0.5):
+                if self._thread is None or not self._thread.is_alive():
+                    break
         finally:
-            self._shutdown()
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def stop(self) -> None:
         """Stop serving, finish background work and remove a temporary data dir."""

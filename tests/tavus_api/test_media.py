@@ -162,7 +162,7 @@ def test_too_long_audio(tmp_path: Path):
 
 def test_too_long_mp3(tmp_path: Path):
     with pytest.raises(MediaError) as err:
-        probe_media(make_mp3(tmp_path / "long.mp3", 605), MediaKind.AUDIO)
+        probe_media(make_mp3(tmp_path / "long.mp3", 605, sample_rate=8000), "audio")
     assert err.value.code == "audio_file_max_duration"
 
 
