@@ -51,7 +51,7 @@ class FaultRule(BaseModel):
         "instead of dropping the connection.",
     )
     retry_after: float | None = Field(
-        1.0, ge=0, description="rate_limit: seconds to put in Retry-After; None = no header."
+        1.0, ge=0, description="rate_limit: Retry-After in seconds (rounded up); None = no header."
     )
     retry_after_format: Literal["seconds", "http-date"] = "seconds"
     latency_seconds: float = Field(0.5, ge=0, le=120, description="latency: added delay.")

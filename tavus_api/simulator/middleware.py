@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from email.utils import formatdate
 from typing import Any
@@ -75,13 +76,13 @@ class FaultMiddleware:
 
 
 def _retry_after_headers(rule: FaultRule) -> list[tuple[bytes, bytes]]:
+    """``Retry-After`` as whole seconds (rounded up) or as the HTTP date that far ahead."""
     if rule.retry_after is None:
         return []
     if rule.retry_after_format == "http-date":
-        value = formatdate(time.time() + rule.retry_after, usegmt=True)
+        value = formatdate(math.ceil(time.time() + rule.retry_after), usegmt=True)
     else:
-        seconds = rule.retry_after
-        value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+        value = str(math.ceil(rule.retry_after))
     return [(b"retry-after", value.encode())]
 
 

@@ -410,3 +410,26 @@ def test_stats_count_requests_per_route_and_status(simulator: SimulatorServer):
     assert over_http["videos_created"] == 1
     assert over_http["videos"] == {"queued": 1}
     assert simulator.stats()["requests"] == over_http["requests"]
+
+
+@pytest.mark.parametrize(("loopback_only", "expected"), [(True, 403), (False, 200)])
+async def test_admin_api_refuses_non_loopback_clients(tmp_path, loopback_only: bool, expected: int):
+    # A client from another address can't be produced over 127.0.0.1, so this one talks to
+    # the ASGI app in-process, as 10.1.2.3.
+    from tavus_api.simulator.app import build_app
+    from tavus_api.simulator.config import SimulatorConfig
+    from tavus_api.simulator.state import SimulatorState
+
+    state = SimulatorState(
+        SimulatorConfig(clock="manual", admin_loopback_only=loopback_only), tmp_path
+    )
+    transport = httpx.ASGITransport(build_app(state), client=("10.1.2.3", 40000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+            assert (await client.get("/_sim/stats")).status_code == expected
+            advance = await client.post("/_sim/clock/advance", json={"seconds": 1})
+            assert advance.status_code == expected
+            videos = await client.get("/v2/videos", headers={"x-api-key": "sim-key"})
+            assert videos.status_code == 200
+    finally:
+        state.close()
