@@ -8,6 +8,15 @@ Example:
     >>> with SimulatorServer(SimulatorConfig(clock="manual")) as sim:  # doctest: +SKIP
     ...     ...  # point a client at sim.base_url with sim.api_key; sim.advance(10)
 
+Admin API (no Tavus key, loopback clients only): ``GET /_sim/stats``, ``POST /_sim/faults``
+``{"rules": [...], "seed": N}``, ``DELETE /_sim/faults``, ``POST /_sim/clock/advance``
+``{"seconds": N}``, ``POST /_sim/reset`` (optional JSON of config overrides),
+``GET /_sim/callbacks``, ``GET /_sim/config``.
+
+Replicas: the documented stock ones (``DEFAULT_REPLICA_ID`` among them) plus user replicas
+``READY_REPLICA_ID``, ``TRAINING_REPLICA_ID`` (videos stay queued) and ``ERROR_REPLICA_ID``
+(videos end in error).
+
 Names are imported lazily so that ``tavus_api.simulator.fixtures`` works without the
 server's dependencies (the ``simulator`` extra).
 """
