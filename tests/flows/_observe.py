@@ -14,7 +14,12 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
-from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.events.filters import (
+    EventFilter,
+    EventNameFilter,
+    EventRelatedFilter,
+    EventResourceFilter,
+)
 from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
 
@@ -49,15 +54,19 @@ def read_artifacts(flow_run_id: UUID) -> list[dict[str, Any]]:
 
 
 def read_video_events(
-    video_id: str, expect: set[str], timeout: float = 20.0
+    flow_run_id: UUID, video_id: str, expect: set[str], timeout: float = 20.0
 ) -> list[dict[str, Any]]:
-    """Events about ``tavus.video.<video_id>`` on the server, polled until ``expect`` are there."""
+    """This run's events about ``tavus.video.<video_id>``, polled until ``expect`` are there.
+
+    The worker links each event to the flow run it was emitted in (a related resource).
+    """
     EventsWorker.drain_all()
     deadline = time.monotonic() + timeout
     found: list[dict[str, Any]] = []
     event_filter = EventFilter(
         event=EventNameFilter(prefix=["tavus.video."]),
         resource=EventResourceFilter(id=[f"tavus.video.{video_id}"]),
+        related=EventRelatedFilter(id=[f"prefect.flow-run.{flow_run_id}"]),
     )
     while time.monotonic() < deadline:
         with get_client(sync_client=True) as client:
@@ -72,7 +81,7 @@ def read_video_events(
 def record(
     flow_run_id: UUID, video_id: str | None = None, expect: set[str] = frozenset()
 ) -> RunRecord:
-    events = read_video_events(video_id, set(expect)) if video_id else []
+    events = read_video_events(flow_run_id, video_id, set(expect)) if video_id else []
     return RunRecord(
         logs=read_logs(flow_run_id), artifacts=read_artifacts(flow_run_id), events=events
     )

@@ -1,13 +1,12 @@
 """The real flow under a Prefect test API, against the Tavus simulator and moto, over HTTP.
 
 Session: the Prefect harness, one simulator (real clock, sub-second timings), test
-media files, the AWS credentials block. Per test: fresh simulator state, fresh media
-and output buckets with their S3Bucket blocks, a TavusCredentials block.
+media files, the blocks (AWS credentials, media and output S3Bucket, TavusCredentials).
+Per test: fresh simulator state and emptied buckets.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,8 +27,6 @@ API_KEY = "sk-sim-SECRET-7f3a9c"
 
 SIM_TIMING = {"queue_seconds": 0.2, "generation_seconds": 0.6}
 FAST_WAIT = {"poll_interval_seconds": 0.1, "max_poll_interval_seconds": 0.3}
-
-_ids = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -138,35 +135,60 @@ class Env:
         return int(self.sim.stats()["videos_created"])
 
 
-@pytest.fixture
-def env(
-    prefect_api: None,
-    sim: SimulatorServer,
-    s3_client: Any,
-    aws_block: AwsCredentials,
-) -> Env:
-    n = next(_ids)
-    media_bucket, output_bucket = f"tavus-media-{n}", f"tavus-out-{n}"
-    s3_client.create_bucket(Bucket=media_bucket)
-    s3_client.create_bucket(Bucket=output_bucket)
-    S3Bucket(bucket_name=media_bucket, credentials=aws_block).save(media_bucket, overwrite=True)
-    S3Bucket(bucket_name=output_bucket, credentials=aws_block).save(output_bucket, overwrite=True)
+@dataclass(frozen=True)
+class SavedBlocks:
+    """Blocks saved once per session (saving a block costs ~0.5 s of API calls)."""
+
+    credentials_block: str
+    media_bucket: str
+    output_bucket: str
+
+
+@pytest.fixture(scope="session")
+def saved_blocks(
+    prefect_api: None, tavus_sim: SimulatorServer, s3_endpoint: str, aws_block: AwsCredentials
+) -> SavedBlocks:
+    s3 = aws_block.get_s3_client()
+    media_bucket, output_bucket = "tavus-media", "tavus-out"
+    for name in (media_bucket, output_bucket):
+        s3.create_bucket(Bucket=name)
+        S3Bucket(bucket_name=name, credentials=aws_block).save(name, overwrite=True)
     TavusCredentials(
         api_key=API_KEY,
-        base_url=sim.base_url,
+        base_url=tavus_sim.base_url,
         read_timeout=10.0,
         max_retries=1,
         retry_initial_delay=0.05,
         retry_max_delay=0.2,
     ).save("tavus-sim", overwrite=True)
+    return SavedBlocks("tavus-sim", media_bucket, output_bucket)
+
+
+def _empty(s3: Any, bucket: str) -> None:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        objects = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+
+
+@pytest.fixture
+def env(
+    sim: SimulatorServer,
+    s3_client: Any,
+    aws_block: AwsCredentials,
+    saved_blocks: SavedBlocks,
+) -> Env:
+    """Fresh simulator state and empty media/output buckets."""
+    _empty(s3_client, saved_blocks.media_bucket)
+    _empty(s3_client, saved_blocks.output_bucket)
     return Env(
         sim=sim,
         s3=s3_client,
-        credentials_block="tavus-sim",
-        media_bucket_block=media_bucket,
-        output_bucket_block=output_bucket,
-        media_bucket=media_bucket,
-        output_bucket=output_bucket,
+        credentials_block=saved_blocks.credentials_block,
+        media_bucket_block=saved_blocks.media_bucket,
+        output_bucket_block=saved_blocks.output_bucket,
+        media_bucket=saved_blocks.media_bucket,
+        output_bucket=saved_blocks.output_bucket,
         aws=aws_block,
     )
 

@@ -78,8 +78,8 @@ def test_audio_video_is_stored_with_matching_duration_and_no_secrets_anywhere(
     # logs, artifacts and events: present, and free of the key and of signatures
     seen = record(flow_run_id, result.video_id, {VIDEO_CREATED, VIDEO_READY, VIDEO_STORED})
     assert any(f"Created Tavus video {result.video_id}" in line for line in seen.logs)
-    links = [a for a in seen.artifacts if a["type"] == "markdown" or a["key"]]
-    assert any(a["key"] == f"tavus-video-{result.video_id}" for a in links)
+    link = [a for a in seen.artifacts if a["key"] == f"tavus-video-{result.video_id}"]
+    assert link and result.hosted_url in link[0]["data"]
     progress = [a for a in seen.artifacts if a["type"] == "progress"]
     assert progress and progress[0]["data"] == 100.0
     names = {e["event"] for e in seen.events}
