@@ -4,7 +4,7 @@ The video (``size_mb`` of bytes, ``video/mp4``) is served by a small HTTP server
 127.0.0.1 in this process; S3 is moto in server mode in its OWN subprocess, so the
 objects it keeps in memory are not counted. Each copy runs in a fresh Python process
 (:mod:`benchmarks._copy_child`) that reports its peak RSS during the copy over its
-peak before it. Ours is the flow's store path (``stream_download`` into
+RSS just before it. Ours is the flow's store path (``stream_download`` into
 ``upload_fileobj``, multipart); the baseline is ``httpx.get(url).content`` then
 ``put_object``. Every stored object's size is checked before it is deleted.
 
@@ -182,7 +182,7 @@ def run(settings: MemorySettings) -> list[Row]:
             naive_mib,
             note=f"stream_download+upload_fileobj vs get().content+put_object; copy took "
             f"{median_seconds('ours'):.1f} s vs {median_seconds('naive'):.1f} s; "
-            f"process baseline ~{base_mib:.0f} MiB not counted",
+            f"process RSS before the copy (~{base_mib:.0f} MiB) not counted",
             extra={"reports": reports},
         )
     ]

@@ -35,7 +35,7 @@ class ThroughputSettings:
     """Videos per run, for each variant."""
     concurrency: int = 50
     """Most videos the async variant has in flight at once."""
-    queue_seconds: float = 0.2
+    queue_seconds: float = 0.0
     generation_seconds: float = 0.8
     poll_seconds: float = 0.2
     """Delay between status polls, the same fixed value for both variants."""
