@@ -17,6 +17,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -132,12 +133,18 @@ def store_staged_media(
     return UploadedMedia(bucket=bucket.bucket_name, key=key, uploaded=True, **common)
 
 
+def _retry_unless_bad_input(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry S3/network failures, never wrong content or a missing file (``ValueError``)."""
+    return not isinstance(state.result(raise_on_failure=False), ValueError)
+
+
 @task(
     name="upload-media",
     cache_policy=NO_CACHE,
     persist_result=False,
     retries=2,
     retry_delay_seconds=2,
+    retry_condition_fn=_retry_unless_bad_input,
 )
 def upload_media(
     source: str | Path | StagedMedia,

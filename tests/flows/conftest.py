@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+from prefect.settings import (
+    PREFECT_LOCAL_STORAGE_PATH,
+    PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW,
+    temporary_settings,
+)
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from blocks import TavusCredentials
@@ -33,7 +37,11 @@ FAST_WAIT = {"poll_interval_seconds": 0.1, "max_poll_interval_seconds": 0.3}
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The Prefect test API for the session; results persisted under a temp dir."""
     storage = tmp_path_factory.mktemp("prefect-results")
-    with shared_prefect_harness(), temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
+    settings = {
+        PREFECT_LOCAL_STORAGE_PATH: storage,
+        PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore",  # tasks run alone in some tests
+    }
+    with shared_prefect_harness(), temporary_settings(settings):
         yield
 
 
