@@ -22,7 +22,6 @@ from tavus_api.models import check_http_url
 
 if TYPE_CHECKING:  # imported lazily: building a block must not need the client module
     from tavus_api.client import AsyncTavusClient, TavusClient
-
     from tavus_api.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://tavusapi.com"

@@ -8,6 +8,10 @@ same ``video_id`` back from the cache instead of paying for a second video; a ta
 retry (or a retry whose cache is gone) first looks the video up by its ``video_name``,
 unique per flow run unless the user chose one.
 
+Result records live in Prefect's result storage (local disk by default): for flow
+retries on another machine, point ``PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK`` at shared
+storage (an ``s3-bucket/...`` block); without it the by-name re-attach still applies.
+
 ``wait_for_video`` links the Tavus page before waiting, feeds a progress artifact
 from ``generation_progress``, logs only on change and raises typed errors naming the
 ``video_id``.
@@ -149,24 +153,33 @@ def _create_cache_key(ctx: TaskRunContext, params: dict[str, Any]) -> str | None
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry a task only after errors that another attempt may cure."""
     exc = state.result(raise_on_failure=False)
-    return isinstance(
-        exc, RateLimitError | ServerError | APIConnectionError | CreateOutcomeUnknownError
-    )
+    return isinstance(exc, RateLimitError | ServerError | APIConnectionError)
 
 
 def _find_existing(client: Any, video_name: str) -> Video | None:
-    """The live video with ``video_name`` created during this flow run, if exactly one."""
+    """The live video named ``video_name`` created during this flow run, if there is one.
+
+    Raises:
+        CreateOutcomeUnknownError: several match, so creating again could pay twice and
+            picking one could pick someone else's.
+    """
     ctx = FlowRunContext.get()
     started = ctx.flow_run.created if ctx is not None and ctx.flow_run is not None else None
+    earliest = None if started is None else started - REATTACH_TOLERANCE
     found = [
         v
         for v in client.find_videos_by_name(video_name)
         if v.status is not VideoStatus.DELETED
-        and (
-            started is None or v.created_at is None or v.created_at >= started - REATTACH_TOLERANCE
-        )
+        and (earliest is None or v.created_at is None or v.created_at >= earliest)
     ]
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:
+        ids = ", ".join(v.video_id for v in found)
+        raise CreateOutcomeUnknownError(
+            f"{len(found)} Tavus videos are named {video_name!r} ({ids}); not creating another. "
+            "Give each run its own video_name, or leave it empty for a generated one.",
+            video_name=video_name,
+        )
+    return found[0] if found else None
 
 
 def _is_retry() -> bool:

@@ -18,9 +18,10 @@ from flows.redact import redact, safe_url
 from flows.sources import MediaSource, SourceType, name_mismatch
 from flows.storage import S3Location, S3RangeReader, join_key
 from flows.validation import check_rules, coerce_job
-from flows.video import _create_cache_key, build_request, redactions_for
+from flows.video import _create_cache_key, _find_existing, build_request, redactions_for
+from tavus_api.errors import CreateOutcomeUnknownError
 from tavus_api.media import MediaInfo
-from tavus_api.models import ScrollType
+from tavus_api.models import ScrollType, Video
 
 SIGNED = "https://b.s3.amazonaws.com/k.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"
 
@@ -165,3 +166,21 @@ def test_range_reader_reads_and_seeks_with_few_requests() -> None:
     assert reader.read() == data[-10:]
     assert reader.read(5) == b""
     assert len(s3.ranges) == 2
+
+
+class _Lister:
+    def __init__(self, videos: list[Video]) -> None:
+        self.videos = videos
+
+    def find_videos_by_name(self, name: str) -> list[Video]:
+        return [v for v in self.videos if v.video_name == name]
+
+
+def test_reattach_picks_the_one_live_video_and_refuses_to_guess() -> None:
+    live = Video(video_id="a1", video_name="n", status="generating")
+    gone = Video(video_id="b2", video_name="n", status="deleted")
+    assert _find_existing(_Lister([gone, live]), "n") == live
+    assert _find_existing(_Lister([gone]), "n") is None
+    twin = Video(video_id="c3", video_name="n", status="ready")
+    with pytest.raises(CreateOutcomeUnknownError, match="2 Tavus videos are named 'n'"):
+        _find_existing(_Lister([live, twin]), "n")
