@@ -66,6 +66,7 @@ def test_expired_presigned_url_fails_with_a_clear_error(
     assert "expired after 1s" in message and "presign_expiry_seconds" in message
     assert exc.expired == [m for m in exc.expired if m.startswith(f"s3://{env.media_bucket}/")]
     assert expired_requests >= 1  # the simulator really got a 403 for the expired URL
+    assert_no_secrets([message, *read_logs(state.state_details.flow_run_id)], API_KEY)
     assert env.videos_created() == 1
     assert env.keys(env.output_bucket) == []
 
