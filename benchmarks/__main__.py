@@ -5,7 +5,7 @@ writes every sample to ``output/bench-results.json``. Everything runs locally on
 127.0.0.1 (the Tavus simulator, moto, a Prefect test API).
 
 Example:
-    python -m benchmarks --quick                  # about a minute
+    python -m benchmarks --quick                  # about 1.5 minutes
     python -m benchmarks --only calls,memory --size-mb 50
 """
 
@@ -31,7 +31,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="prefect-tavus benchmarks: ours vs a hand-written baseline, side by side.",
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (about 1.5 minutes)")
     parser.add_argument(
         "--only", default=",".join(NAMES), help=f"comma-separated subset of {', '.join(NAMES)}"
     )
