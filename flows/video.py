@@ -356,6 +356,7 @@ def wait_for_video(
                 poll_interval=poll_interval_seconds,
                 max_poll_interval=max_poll_interval_seconds,
                 on_change=progress,
+                verbose=True,  # the ready video then carries its thumbnail URLs
             )
         except VideoFailedError as exc:
             details = redact(exc.status_details or "", redactions) or None
@@ -379,8 +380,6 @@ def wait_for_video(
         except VideoDeletedError:
             emit_video_event(VIDEO_FAILED, video_id, video_name, {"status": "deleted"})
             raise
-        if video.still_image_thumbnail_url is None and video.gif_thumbnail_url is None:
-            video = client.get_video(video_id, verbose=True)  # thumbnails come with verbose
     progress.set(100.0)
     logger.info("Tavus video %s is ready (%d status changes seen)", video_id, progress.changes)
     emit_video_event(

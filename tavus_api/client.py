@@ -385,6 +385,7 @@ class TavusClient:
         max_poll_interval: float = 30.0,
         on_change: Callable[[Video], None] | None = None,
         not_found_grace: float = waiting.NOT_FOUND_GRACE_SECONDS,
+        verbose: bool = False,
     ) -> Video:
         """Poll until the video is ``ready`` and return it.
 
@@ -392,6 +393,7 @@ class TavusClient:
         ``max_poll_interval``, against a monotonic deadline ``timeout`` seconds away.
         ``on_change`` is called when status or progress changes. An "Invalid
         video_id" within ``not_found_grace`` seconds is taken as "not visible yet".
+        ``verbose`` polls with ``verbose=true`` so the ready video has thumbnail URLs.
 
         Raises:
             VideoFailedError: the video ended in ``error`` (``status_details`` says why).
@@ -409,6 +411,7 @@ class TavusClient:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             not_found_grace=not_found_grace,
+            verbose=verbose,
         )
         return self._run(operation, on_change)
 
@@ -682,6 +685,7 @@ class AsyncTavusClient:
         max_poll_interval: float = 30.0,
         on_change: Callable[[Video], Any] | None = None,
         not_found_grace: float = waiting.NOT_FOUND_GRACE_SECONDS,
+        verbose: bool = False,
     ) -> Video:
         """Poll until ready (see :meth:`TavusClient.wait_for_video`); ``on_change`` may be async."""
         operation = waiting.wait_for_video(
@@ -691,6 +695,7 @@ class AsyncTavusClient:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             not_found_grace=not_found_grace,
+            verbose=verbose,
         )
         return await self._run(operation, on_change)
 

@@ -53,8 +53,11 @@ def wait_for_video(
     poll_interval: float = 5.0,
     max_poll_interval: float = 30.0,
     not_found_grace: float = NOT_FOUND_GRACE_SECONDS,
+    verbose: bool = False,
 ) -> Operation[Video]:
     """Poll until ``video_id`` is ``ready`` and return it (see the module docstring).
+
+    ``verbose`` asks every poll for thumbnail URLs, so the ready video has them.
 
     Raises :class:`VideoFailedError` on ``error``, :class:`VideoDeletedError` on
     ``deleted``, :class:`WaitTimeoutError` at the deadline.
@@ -73,7 +76,7 @@ def wait_for_video(
 
     while True:
         try:
-            video = yield from get_video(ctx, video_id)
+            video = yield from get_video(ctx, video_id, verbose=verbose)
         except NotFoundError:
             if ctx.monotonic() - started >= not_found_grace:
                 raise

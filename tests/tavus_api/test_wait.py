@@ -97,6 +97,15 @@ async def test_already_ready_needs_one_call_and_no_sleep(h: Harness) -> None:
     assert route.call_count == 1 and h.fake.sleeps == []
 
 
+@pytest.mark.parametrize("verbose", [False, True])
+async def test_verbose_polls_bring_the_thumbnails(h: Harness, verbose: bool) -> None:
+    with mock_api() as router:
+        route = router.get(PATH).mock(side_effect=[_v("generating"), _v("ready")])
+        await h.twin.wait_for_video(VID, verbose=verbose)
+    sent = [call.request.url.params.get("verbose") for call in route.calls]
+    assert sent == (["true", "true"] if verbose else [None, None])
+
+
 async def test_error_raises_video_failed_with_details(h: Harness) -> None:
     details = "An error occurred while generating this request."
     with mock_api() as router:
