@@ -1,8 +1,10 @@
-"""An S3 front that refuses expired presigned URLs, as AWS does; moto 5 does not check expiry.
+"""An HTTP front for the moto S3 server that enforces presigned-URL expiry like real S3.
 
-GET/HEAD requests are forwarded to the moto server unchanged, except that a presigned
-URL past its expiry (SigV4 ``X-Amz-Date`` + ``X-Amz-Expires``, or SigV2 ``Expires``)
-gets S3's 403 ``AccessDenied`` / ``Request has expired`` answer.
+moto 5 accepts a presigned URL after it has expired; AWS answers ``403 AccessDenied:
+Request has expired``. This front (a real server on 127.0.0.1) does what AWS does for
+expired query signatures (SigV4 ``X-Amz-Date`` + ``X-Amz-Expires``, or SigV2
+``Expires``) and forwards every other request to moto unchanged, so the expired-URL
+path can be tested end to end.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host"}
+
 EXPIRED_BODY = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     b"<Message>Request has expired</Message></Error>"
 )
-_NOT_FORWARDED = frozenset({"transfer-encoding", "connection", "server", "date"})
 
 
 def presign_expired(query: str, now: datetime | None = None) -> bool:
@@ -34,59 +37,70 @@ def presign_expired(query: str, now: datetime | None = None) -> bool:
     return False
 
 
-class ExpiryGateway:
-    """``with ExpiryGateway(moto_url) as url:`` - an S3 endpoint URL on 127.0.0.1."""
+class S3ExpiryFront:
+    """Serve on 127.0.0.1; ``endpoint`` is the URL to give boto3 / the S3 block."""
 
     def __init__(self, upstream: str) -> None:
-        client = httpx.Client(base_url=upstream, trust_env=False, timeout=30)
+        self.upstream = upstream.rstrip("/")
+        self.expired_requests = 0
+        client = httpx.Client(timeout=30.0, trust_env=False)
+        front = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: object) -> None:  # keep test output quiet
-                pass
+                return
 
-            def _forward(self, head_only: bool) -> None:
+            def _body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    data = b""
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                        if size == 0:
+                            self.rfile.readline()
+                            return data
+                        data += self.rfile.read(size)
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _forward(self) -> None:
+                body = self._body()
                 if presign_expired(urlsplit(self.path).query):
-                    self.send_response(403)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(EXPIRED_BODY)))
-                    self.end_headers()
-                    if not head_only:
-                        self.wfile.write(EXPIRED_BODY)
+                    front.expired_requests += 1
+                    self._reply(403, {"Content-Type": "application/xml"}, EXPIRED_BODY)
                     return
-                headers = {k: v for k, v in self.headers.items() if k.lower() == "range"}
-                method = "HEAD" if head_only else "GET"
-                with client.stream(method, self.path, headers=headers) as upstream_response:
-                    self.send_response(upstream_response.status_code)
-                    for name, value in upstream_response.headers.items():
-                        if name.lower() not in (
-                            "transfer-encoding",
-                            "connection",
-                            "server",
-                            "date",
-                        ):
-                            self.send_header(name, value)
-                    self.end_headers()
-                    if not head_only:
-                        for chunk in upstream_response.iter_raw(64 * 1024):
-                            self.wfile.write(chunk)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                response = client.request(
+                    self.command, front.upstream + self.path, headers=headers, content=body
+                )
+                skip = _HOP_BY_HOP | {"content-encoding"}
+                if self.command != "HEAD":  # a HEAD keeps the object's length
+                    skip = skip | {"content-length"}
+                out = {k: v for k, v in response.headers.items() if k.lower() not in skip}
+                self._reply(response.status_code, out, response.content)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
-                self._forward(head_only=False)
+            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                if "content-length" not in {k.lower() for k in headers}:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
-            def do_HEAD(self) -> None:  # noqa: N802
-                self._forward(head_only=True)
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward  # noqa: N815
 
-        self._client = client
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._client = client
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> S3ExpiryFront:
         self._thread.start()
-        return self.url
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()

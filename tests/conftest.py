@@ -9,7 +9,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tavus_api.simulator import SimulatorConfig, SimulatorServer
-from tests._s3_expiry import ExpiryGateway
+from tests._s3_expiry import S3ExpiryFront
 
 AWS_REGION = "us-east-1"
 
@@ -90,5 +90,5 @@ def s3_expiring_endpoint(s3_endpoint: str) -> Iterator[str]:
     ``Request has expired``. Presign against this endpoint to get the real behaviour
     (objects are shared with ``s3_endpoint``).
     """
-    with ExpiryGateway(s3_endpoint) as url:
-        yield url
+    with S3ExpiryFront(s3_endpoint) as front:
+        yield front.endpoint

@@ -11,8 +11,8 @@ from flows import MediaUrlExpiredError, VideoJob, generate_video
 from flows.events import VIDEO_CREATED, VIDEO_FAILED
 from tavus_api.errors import VideoFailedError
 from tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule
+from tests._s3_expiry import S3ExpiryFront
 from tests.flows._observe import assert_no_secrets, read_logs, record
-from tests.flows._s3_front import S3ExpiryFront
 from tests.flows.conftest import API_KEY, Env, Media
 
 pytestmark = pytest.mark.timeout(120)
