@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, SecretStr, field_validator
@@ -107,6 +107,16 @@ class TavusCredentials(CredentialsBlock):
             max_delay=max(self.retry_max_delay, self.retry_initial_delay),
         )
 
+    def _client_settings(self) -> dict[str, Any]:
+        # the one place the secret is unwrapped: straight into the client
+        return {
+            "api_key": self.api_key.get_secret_value(),
+            "base_url": self.base_url,
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+            "retry": self.retry_policy(),
+        }
+
     def get_client(self) -> TavusClient:
         """A synchronous :class:`~tavus_api.client.TavusClient`; use it as a context manager.
 
@@ -118,13 +128,7 @@ class TavusCredentials(CredentialsBlock):
         """
         from tavus_api.client import TavusClient
 
-        return TavusClient(
-            self.api_key.get_secret_value(),
-            base_url=self.base_url,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            retry=self.retry_policy(),
-        )
+        return TavusClient(**self._client_settings())
 
     def get_async_client(self) -> AsyncTavusClient:
         """An :class:`~tavus_api.client.AsyncTavusClient`; use it with ``async with``.
@@ -137,10 +141,4 @@ class TavusCredentials(CredentialsBlock):
         """
         from tavus_api.client import AsyncTavusClient
 
-        return AsyncTavusClient(
-            self.api_key.get_secret_value(),
-            base_url=self.base_url,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            retry=self.retry_policy(),
-        )
+        return AsyncTavusClient(**self._client_settings())
