@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, print where the server listens, serve until interrupted."""
     args = build_parser().parse_args(argv)
+    try:
+        import imageio_ffmpeg  # noqa: F401 - only checking the extra is installed
+    except ImportError:
+        print(
+            "tavus-sim renders real videos with the ffmpeg of imageio-ffmpeg, which a "
+            "production install leaves out: pip install 'prefect-tavus[simulator]'",
+            file=sys.stderr,
+        )
+        return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from tavus_api.simulator.config import SimulatorConfig
     from tavus_api.simulator.server import SimulatorServer

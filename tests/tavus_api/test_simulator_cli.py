@@ -90,3 +90,13 @@ def test_cli_defaults():
     args = build_parser().parse_args([])
     assert (args.host, args.port, args.clock, args.page_base) == ("127.0.0.1", 8787, "real", 0)
     assert (args.delete_status, args.unknown_id_status) == (200, 400)
+
+
+def test_without_the_simulator_extra_it_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tavus_api.simulator import cli
+
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if not installed
+    assert cli.main(["--port", "0"]) == 2
+    assert "pip install 'prefect-tavus[simulator]'" in capsys.readouterr().err
