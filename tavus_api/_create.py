@@ -44,10 +44,10 @@ from tavus_api._operations import (
     raise_for,
     retry_after_of,
 )
-from tavus_api._steps import Operation, Outcome, Send, Sleep
+from tavus_api._steps import Operation, Send, Sleep
 from tavus_api.errors import APIStatusError, CreateOutcomeUnknownError, TavusError
 from tavus_api.models import Video, VideoRequest, VideoStatus
-from tavus_api.retry import PRE_SEND_ERRORS, UNKNOWN_OUTCOME_ERRORS
+from tavus_api.retry import not_acted_on, outcome_unknown
 
 logger = logging.getLogger("tavus_api")
 
@@ -59,21 +59,6 @@ _ADVICE = (
     "Check list_videos() or the Tavus dashboard before creating again, and give every "
     "request its own video_name so the client can re-attach by itself."
 )
-
-
-def _not_acted(outcome: Outcome) -> bool:
-    """Tavus cannot have acted: 429, or a connect error before anything was sent."""
-    if isinstance(outcome, httpx.Response):
-        return outcome.status_code == 429
-    return isinstance(outcome, PRE_SEND_ERRORS)
-
-
-def _outcome_unknown(outcome: Outcome) -> bool:
-    """Tavus may have acted: a 5xx (or an unreadable 2xx), or the connection failed
-    after sending."""
-    if isinstance(outcome, httpx.Response):
-        return outcome.status_code >= 500 or outcome.is_success
-    return isinstance(outcome, UNKNOWN_OUTCOME_ERRORS)
 
 
 def _created_before(video: Video, started: datetime) -> bool:
@@ -93,7 +78,8 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
         http_request = ctx.request("POST", "/v2/videos", json_body=body)
         outcome = yield Send(http_request)
         error: TavusError
-        if isinstance(outcome, httpx.Response) and outcome.is_success:
+        answered_2xx = isinstance(outcome, httpx.Response) and outcome.is_success
+        if answered_2xx:
             try:
                 return parse(outcome, Video, api_key=ctx.api_key)
             except APIStatusError as unreadable:  # created, but which video is unreadable
@@ -102,7 +88,7 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
             error = outcome_error(outcome, http_request, api_key=ctx.api_key)
             cause = describe(outcome)
 
-        if _not_acted(outcome):
+        if not_acted_on(outcome):
             delay = None
             if attempt < policy.max_retries:
                 hint = retry_after_of(outcome)
@@ -120,7 +106,7 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
             attempt += 1
             continue
 
-        if not _outcome_unknown(outcome):
+        if not (answered_2xx or outcome_unknown(outcome)):
             raise_for(error, outcome)
 
         if not name:

@@ -45,12 +45,7 @@ from tavus_api.models import (
     VideoPage,
     parse_timestamp,
 )
-from tavus_api.retry import (
-    UNKNOWN_OUTCOME_ERRORS,
-    RetryPolicy,
-    is_retryable,
-    parse_retry_after,
-)
+from tavus_api.retry import RetryPolicy, is_retryable, outcome_unknown, parse_retry_after
 
 logger = logging.getLogger("tavus_api")
 
@@ -238,7 +233,7 @@ def send_with_retries(
             policy.max_retries,
             delay,
         )
-        outcome_was_unknown = outcome_was_unknown or _outcome_unknown(outcome)
+        outcome_was_unknown = outcome_was_unknown or outcome_unknown(outcome)
         yield Sleep(delay)
         attempt += 1
 
@@ -266,12 +261,6 @@ def call(
             ctx, build, to_error=to_error, missing_ok_after_unknown=missing_ok_after_unknown
         )
     )
-
-
-def _outcome_unknown(outcome: Outcome) -> bool:
-    if isinstance(outcome, httpx.Response):
-        return outcome.status_code >= 500
-    return isinstance(outcome, UNKNOWN_OUTCOME_ERRORS)
 
 
 # --- parsing -----------------------------------------------------------------------------------

@@ -134,6 +134,22 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - reference).total_seconds())
 
 
+def not_acted_on(outcome: httpx.Response | httpx.RequestError) -> bool:
+    """True when the server cannot have acted on the request: a 429, or a connect
+    error raised before anything was sent (:data:`PRE_SEND_ERRORS`)."""
+    if isinstance(outcome, httpx.Response):
+        return outcome.status_code == 429
+    return isinstance(outcome, PRE_SEND_ERRORS)
+
+
+def outcome_unknown(outcome: httpx.Response | httpx.RequestError) -> bool:
+    """True when the server may have acted on the request but its answer was lost: a
+    5xx, or a transport error after (part of) it was sent (:data:`UNKNOWN_OUTCOME_ERRORS`)."""
+    if isinstance(outcome, httpx.Response):
+        return outcome.status_code >= 500
+    return isinstance(outcome, UNKNOWN_OUTCOME_ERRORS)
+
+
 def is_retryable(outcome: httpx.Response | httpx.RequestError) -> bool:
     """True when an idempotent call (GET, DELETE, rename) should be tried again after ``outcome``.
 
@@ -150,5 +166,7 @@ __all__ = [
     "UNKNOWN_OUTCOME_ERRORS",
     "RetryPolicy",
     "is_retryable",
+    "not_acted_on",
+    "outcome_unknown",
     "parse_retry_after",
 ]
