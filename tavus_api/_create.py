@@ -4,18 +4,18 @@ Creating a video costs money, so the create request is retried only where Tavus
 cannot have acted on it: a 429, or a connect error raised before the request
 left (``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). Where the outcome is
 unknown (a 5xx, a read/write timeout, a connection dropped after sending, a 2xx
-whose body cannot be read) the
-guard waits one backoff delay, then looks for the video by the request's
-``video_name``:
+whose body cannot be read) the guard waits one backoff delay, then looks for the
+video by the request's ``video_name``:
 
 * exactly one live (not ``deleted``) video with that name, created no earlier than
   :data:`REATTACH_TOLERANCE_SECONDS` before this create began: that is the video
   this request made, so it is returned (logged as a re-attach);
-* none: Tavus did not act, so the request is sent again (counted as a retry);
+* none, after anything but a 2xx: Tavus did not act, so the request is sent again
+  (counted as a retry);
 * the request has no ``video_name``, several live videos share it, the only one
-  is older than the request, or the lookup itself fails:
-  :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather than risk a second
-  paid video.
+  is older than the request, none is listed after a 2xx (Tavus did act), or the
+  lookup itself fails: :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather
+  than risk a second paid video.
 
 So a caller can rely on this: ``CreateOutcomeUnknownError`` means "do not create
 again before checking"; any other error from ``create_video`` means Tavus did not
@@ -162,6 +162,13 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
                 f"{cause} ({error}), and the only video named {name!r} ({video.video_id}) was "
                 f"created at {video.created_at:%Y-%m-%d %H:%M:%S} UTC, before this request "
                 f"started, so it is not this request's video. {_ADVICE}",
+                video_name=name,
+            ) from error
+        if answered_2xx:  # Tavus said it created one: the list just does not show it yet
+            raise CreateOutcomeUnknownError(
+                f"Tavus created a video but its answer to POST /v2/videos was {cause} "
+                f"({error}), and no video named {name!r} is listed yet, so it is not sent "
+                f"again. {_ADVICE}",
                 video_name=name,
             ) from error
 

@@ -81,10 +81,11 @@ class ServerError(APIStatusError):
 class CreateOutcomeUnknownError(TavusError):
     """A create request may have succeeded but the client cannot tell whether it did.
 
-    Raised instead of risking a second (paid) video: the response was lost and the
-    request's ``video_name`` is missing or matches more than one video, so the video
-    it may have created cannot be identified. Look the video up by ``video_name``
-    before creating again.
+    Raised instead of risking a second (paid) video: the response was lost (or a 2xx
+    was unreadable) and looking the video up by ``video_name`` could not settle it (no
+    name, several live videos share it, the only one is older than the request, none
+    is listed yet after a 2xx, or the lookup failed). Look the video up by
+    ``video_name`` before creating again.
     """
 
     def __init__(self, message: str, *, video_name: str | None) -> None:

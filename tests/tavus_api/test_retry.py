@@ -470,3 +470,17 @@ async def test_body_decoding_error_is_an_unknown_outcome(h: Harness) -> None:
         video = await h.twin.create_video(_request())
     assert video.video_id == "second0001"
     assert post.call_count == 2 and lookup.call_count == 1
+
+
+async def test_unreadable_success_with_no_listed_video_is_not_sent_again(h: Harness) -> None:
+    # A 2xx means Tavus created the video; a list that does not show it yet is no
+    # evidence it did not, so sending again would risk a second paid video.
+    with mock_api() as router:
+        post = router.post("/v2/videos").mock(
+            side_effect=[httpx.Response(200, text="<html>proxy page</html>"), _created()]
+        )
+        lookup = router.get("/v2/videos").mock(return_value=_listing())
+        with pytest.raises(CreateOutcomeUnknownError, match="HTTP 200") as caught:
+            await h.twin.create_video(_request())
+    assert post.call_count == 1 and lookup.call_count == 1
+    assert caught.value.video_name == NAME
