@@ -10,7 +10,7 @@ Example:
 
 Admin API (no Tavus key, loopback clients only): ``GET /_sim/stats``, ``POST /_sim/faults``
 ``{"rules": [...], "seed": N}``, ``DELETE /_sim/faults``, ``POST /_sim/clock/advance``
-``{"seconds": N}``, ``POST /_sim/reset`` (optional JSON of config overrides),
+``{"seconds": N}``, ``POST /_sim/reset`` (optional JSON of overrides of the started config),
 ``GET /_sim/callbacks``, ``GET /_sim/config``.
 
 Replicas: the documented stock ones (``DEFAULT_REPLICA_ID`` among them) plus user replicas

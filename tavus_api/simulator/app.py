@@ -29,7 +29,6 @@ from tavus_api.simulator.bodies import (
     query_bool,
     query_int,
 )
-from tavus_api.simulator.config import SimulatorConfig
 from tavus_api.simulator.faults import FaultRule
 from tavus_api.simulator.middleware import FaultMiddleware
 from tavus_api.simulator.state import SimulatorState
@@ -193,7 +192,7 @@ def build_app(state: SimulatorState) -> ASGIApp:
         raw = await request.body()
         overrides = parse_json_object(raw) if raw.strip() else {}
         try:
-            config = SimulatorConfig.model_validate({**state.config.model_dump(), **overrides})
+            config = state.config_with(overrides)
         except ValidationError as exc:
             raise bad_request(f"Invalid config: {exc.errors()[0]['msg']}") from None
         await run_in_threadpool(state.reset, config)

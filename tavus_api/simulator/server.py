@@ -198,5 +198,4 @@ class SimulatorServer:
         """Fresh state (no videos, counters, faults; clock restarted). Keyword arguments
         change the config from now on, e.g. ``reset(page_base=1)``; a plain ``reset()``
         goes back to the config the server was started with."""
-        config = SimulatorConfig.model_validate({**self.config.model_dump(), **overrides})
-        self.state.reset(config)
+        self.state.reset(self.state.config_with(overrides))

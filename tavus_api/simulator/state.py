@@ -125,6 +125,7 @@ class SimulatorState:
     """Everything the routes read and change, safe to use from many threads."""
 
     def __init__(self, config: SimulatorConfig, data_dir: Path, base_url: str = "") -> None:
+        self.initial_config = config
         self.config = config
         self.data_dir = Path(data_dir)
         self.base_url = base_url
@@ -208,6 +209,14 @@ class SimulatorState:
             self.callbacks.clear()
             self.faults.set_rules(self.config.faults, self.config.seed)
             self._init_records()
+
+    def config_with(self, overrides: dict[str, Any]) -> SimulatorConfig:
+        """The config the state was created with, changed by ``overrides`` (validated).
+
+        Raises:
+            pydantic.ValidationError: an unknown field or a bad value.
+        """
+        return SimulatorConfig.model_validate({**self.initial_config.model_dump(), **overrides})
 
     def close(self) -> None:
         """Stop the worker threads and close HTTP clients."""

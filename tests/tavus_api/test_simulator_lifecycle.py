@@ -290,6 +290,19 @@ def test_reset_restores_the_started_config(simulator: SimulatorServer):
     assert (simulator.state.config.page_base, simulator.state.config.delete_status) == (0, 200)
 
 
+def test_admin_reset_restores_the_started_config_too(simulator: SimulatorServer):
+    with api(simulator) as client:
+        changed = client.post("/_sim/reset", json={"page_base": 1, "delete_status": 204})
+        assert changed.status_code == 200
+        assert client.get("/_sim/config").json()["page_base"] == 1
+        only_one = client.post("/_sim/reset", json={"delete_status": 204}).status_code
+        assert only_one == 200
+        assert client.get("/_sim/config").json()["page_base"] == 0  # from the started config
+        assert client.post("/_sim/reset").status_code == 200
+        config = client.get("/_sim/config").json()
+    assert (config["page_base"], config["delete_status"]) == (0, 200)
+
+
 def test_real_clock_drives_the_lifecycle(real_clock_simulator: SimulatorServer):
     sim = real_clock_simulator
     with api(sim) as client:
