@@ -113,10 +113,13 @@ async def test_opening_is_retried_like_a_get(h: Harness) -> None:
 
 async def test_connection_errors_when_exhausted_hide_the_signature(h: Harness) -> None:
     with mock_api(MEDIA) as router:
-        router.get(path="/pb123/high.mp4").mock(side_effect=httpx.ConnectError("refused"))
+        # an exception whose text quotes the whole URL, signature and all
+        failure = httpx.ConnectError(f"refused while connecting to {URL}")
+        router.get(path="/pb123/high.mp4").mock(side_effect=failure)
         with pytest.raises(DownloadError) as caught:
             await h.twin.download_to(URL, io.BytesIO())
     assert "deadbeefsecret" not in str(caught.value) and "ConnectError" in str(caught.value)
+    assert "refused while connecting to" in str(caught.value)  # the detail itself is kept
 
 
 def _pieces(total: int, piece: int = 64 * 1024, fail_after: int | None = None) -> Iterator[bytes]:
