@@ -321,6 +321,18 @@ async def test_api_key_never_in_errors_repr_or_logs(
     assert API_KEY not in caplog.text  # ... without the key
 
 
+async def test_api_key_never_in_transport_or_unreadable_body_errors(api: Twin) -> None:
+    with mock_api() as router:
+        router.get("/v2/videos").mock(side_effect=httpx.ReadError(f"reset; sent {API_KEY}"))
+        router.get("/v2/videos/abc1234567").respond(200, text=f"<html>{API_KEY}</html>")
+        with pytest.raises(APIConnectionError) as transport:
+            await api.list_videos()
+        with pytest.raises(APIStatusError, match="not a Video") as unreadable:
+            await api.get_video("abc1234567")
+    for exc in (transport.value, unreadable.value):
+        assert API_KEY not in str(exc) and "***" in str(exc)
+
+
 def test_constructor_rejects_bad_settings() -> None:
     with pytest.raises(ValueError):
         TavusClient("")
