@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import shutil
@@ -30,19 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tavus_api.media import MediaError, MediaKind
 from tavus_api.simulator import messages as msg
 from tavus_api.simulator.bodies import ApiError, CreateVideo
 from tavus_api.simulator.callbacks import CallbackSender
 from tavus_api.simulator.clock import Clock
 from tavus_api.simulator.config import SimulatorConfig
 from tavus_api.simulator.faults import FaultInjector
-from tavus_api.simulator.fetch import Fetched, Fetcher, FetchError
-from tavus_api.simulator.render import Rendered, Renderer, RenderSpec
+from tavus_api.simulator.fetch import Fetcher
+from tavus_api.simulator.pipeline import Outcome, prepare
+from tavus_api.simulator.render import Renderer
 from tavus_api.simulator.replicas import STOCK_CREATED_AT, STOCK_REPLICAS, ReplicaSeed
 from tavus_api.simulator.stats import Stats
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,16 +66,6 @@ class ReplicaRecord:
 
 
 @dataclass
-class Outcome:
-    """Result of downloading, checking and rendering a video's inputs."""
-
-    error_type: str | None = None
-    error_details: str | None = None
-    rendered: Rendered | None = None
-    extension: str = "mp4"
-
-
-@dataclass
 class VideoRecord:
     """A video as stored."""
 
@@ -100,25 +87,6 @@ class VideoRecord:
     @property
     def replica_id(self) -> str:
         return self.request.replica_id
-
-
-_FAIL_FETCH = {
-    MediaKind.AUDIO: ("audio_file_download_link", "audio_file_max_size"),
-    MediaKind.VIDEO: ("background_file_download_link", "background_file_download_link"),
-    MediaKind.IMAGE: ("watermark_file_download_link", "watermark_file_download_link"),
-}
-_FAIL_TYPE = {
-    MediaKind.AUDIO: "audio_file_type",
-    MediaKind.VIDEO: "background_file_type",
-    MediaKind.IMAGE: "watermark_file_type",
-}
-
-
-class _InputFailed(Exception):
-    def __init__(self, error_type: str, details: str) -> None:
-        super().__init__(details)
-        self.error_type = error_type
-        self.details = details
 
 
 class SimulatorState:
@@ -635,57 +603,13 @@ class SimulatorState:
 
     # --- the work of generating (runs in worker threads) ---------------------------------------
 
-    def _fetch(self, url: str, kind: MediaKind) -> Fetched:
-        try:
-            return self.fetcher.fetch(url, kind)
-        except FetchError as exc:
-            download_failed, too_big = _FAIL_FETCH[kind]
-            raise _InputFailed(too_big if exc.too_big else download_failed, exc.reason) from None
-        except MediaError as exc:
-            code = exc.code if exc.code.startswith("audio_file_") else _FAIL_TYPE[kind]
-            raise _InputFailed(code, exc.message) from None
-
     def _prepare(self, video_id: str, request: CreateVideo, epoch: int) -> Outcome:
-        """Download and check inputs, then render. Never raises: failures become an Outcome."""
+        """:func:`~tavus_api.simulator.pipeline.prepare`, unless the simulator was reset since."""
         if epoch != self._epoch:
             return Outcome(error_type="video_error", error_details="simulator was reset")
-        try:
-            script = request.script or ""
-            lowered = script.lower()
-            if any(word.lower() in lowered for word in self.config.blocked_words if word):
-                raise _InputFailed("script_community_guidelines", "script contains a blocked word")
-            audio = self._fetch(request.audio_url, MediaKind.AUDIO) if request.audio_url else None
-            background = None
-            if request.background_source_url and not request.fast:
-                background = self._fetch(request.background_source_url, MediaKind.VIDEO)
-            watermark = None
-            if request.watermark_image_url:
-                watermark = self._fetch(request.watermark_image_url, MediaKind.IMAGE)
-            if audio is not None and audio.info.duration_seconds is not None:
-                duration = audio.info.duration_seconds
-            else:
-                duration = max(1.0, len(script.split()) / self.config.words_per_second)
-            spec = RenderSpec(
-                duration=duration,
-                replica_id=request.replica_id,
-                audio=audio.path if audio else None,
-                audio_sha256=audio.sha256 if audio else None,
-                background=background.path if background else None,
-                background_sha256=background.sha256 if background else None,
-                website_background=bool(request.background_url) and not request.fast,
-                watermark=watermark.path if watermark else None,
-                watermark_sha256=watermark.sha256 if watermark else None,
-                transparent=request.transparent_background,
-            )
-            extras = not request.fast
-            rendered = self.renderer.render(spec, thumbnails=extras, stream=extras)
-            return Outcome(rendered=rendered, extension=spec.extension)
-        except _InputFailed as exc:
-            return Outcome(error_type=exc.error_type, error_details=exc.details)
-        except Exception as exc:  # noqa: BLE001 - any other failure is Tavus's generic error
-            logger.warning("video %s failed to render: %s", video_id, exc)
-            details = f"{type(exc).__name__}: {exc}"[:500]
-            return Outcome(error_type="video_error", error_details=details)
+        return prepare(
+            video_id, request, fetcher=self.fetcher, renderer=self.renderer, config=self.config
+        )
 
     # --- reporting -----------------------------------------------------------------------------
 
