@@ -71,8 +71,7 @@ def wait_for_video(
     started = ctx.monotonic()
     deadline = started + timeout
     delay = poll_interval
-    last_seen: tuple[str, str | None] | None = None
-    last_status: str | None = None
+    last_seen: tuple[VideoStatus, str | None] | None = None  # status and progress
 
     while True:
         try:
@@ -84,8 +83,7 @@ def wait_for_video(
             video = None
 
         if video is not None:
-            state = (video.status.value, video.generation_progress)
-            last_status = video.status.value
+            state = (video.status, video.generation_progress)
             if state != last_seen:
                 last_seen = state
                 _log_change(video)
@@ -100,6 +98,7 @@ def wait_for_video(
         now = ctx.monotonic()
         remaining = deadline - now
         if remaining <= 0:
+            last_status = last_seen[0].value if last_seen else None
             raise WaitTimeoutError(video_id, last_status, now - started)
         jittered = delay * (1.0 + jitter * (2.0 * ctx.random() - 1.0))
         yield Sleep(max(0.0, min(jittered, remaining)))
