@@ -445,32 +445,24 @@ def iter_pages(
     if max_pages is not None and max_pages < 1:
         return
     seen: set[str] = set()
-    requests = 0
-
-    def budget_left() -> bool:
-        return max_pages is None or requests < max_pages
 
     # Page 0: either the first page (base 0) or something a base-1 server makes of it.
-    page_number = 0
     try:
         first = yield from fetch(0)
-        requests += 1
     except BadRequestError:
-        requests += 1
-        first = None
+        first = None  # base 1: page 0 was rejected
+    requests = 1
     first_items = list(first.data) if first is not None else []
     total = first.total_count if first is not None else None
     if first_items:
         yield from _emit_new(first_items, seen, key)
         if total is not None and len(seen) >= total:
             return
-        page_number = 1
     elif first is not None and total == 0:
         return  # an empty account (or an empty filter), on either base
-    else:
-        page_number = 1  # base 1: page 0 was rejected or came back empty
+    page_number = 1  # after base 0's first page, or base 1's (page 0 rejected or empty)
 
-    while budget_left():
+    while max_pages is None or requests < max_pages:
         page = yield from fetch(page_number)
         requests += 1
         items = list(page.data)
