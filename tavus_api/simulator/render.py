@@ -129,8 +129,11 @@ class Renderer:
         """``path``, made by ``make(spec, video, tmp)`` and moved into place if missing."""
         if not path.exists():
             tmp = path.with_name(f".tmp-{path.name}")
-            make(spec, video, tmp)
-            os.replace(tmp, path)
+            try:
+                make(spec, video, tmp)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         return path
 
     def _encode(self, spec: RenderSpec, out: Path) -> None:
