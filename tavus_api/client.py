@@ -65,8 +65,8 @@ OnChange = Callable[[Video], Any]
 for the async client)."""
 
 
-class _ClientConfig:
-    """Validation and the shared context, common to both clients."""
+class _ClientBase:
+    """What both clients share: settings validation, the operations' context, ``repr``."""
 
     def __init__(
         self,
@@ -82,21 +82,32 @@ class _ClientConfig:
         if not isinstance(secret, str) or not secret.strip():
             raise ValueError("api_key must be a non-empty string")
         check_http_url(base_url, "base_url")
-        self.base_url = base_url.rstrip("/")
-        self.timeout = httpx.Timeout(
+        self._timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         )
-        self.retry = retry or RetryPolicy()
-        self.ctx = ApiContext(
-            base_url=self.base_url,
+        self._ctx = ApiContext(
+            base_url=base_url.rstrip("/"),
             api_key=secret,
-            timeout=self.timeout,
-            retry=self.retry,
+            timeout=self._timeout,
+            retry=retry or RetryPolicy(),
             monotonic=clock,
         )
 
+    @property
+    def base_url(self) -> str:
+        """The API root, without a trailing slash."""
+        return self._ctx.base_url
 
-class TavusClient:
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy in use."""
+        return self._ctx.retry
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class TavusClient(_ClientBase):
     """Synchronous Tavus Video API client (``httpx.Client``).
 
     Args:
@@ -129,7 +140,7 @@ class TavusClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._config = _ClientConfig(
+        super().__init__(
             api_key,
             base_url=base_url,
             connect_timeout=connect_timeout,
@@ -137,25 +148,11 @@ class TavusClient:
             retry=retry,
             clock=clock,
         )
-        self._ctx = self._config.ctx
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._config.timeout)
+        self._http = http_client or httpx.Client(timeout=self._timeout)
         self._download_http: httpx.Client | None = None
         self._download_lock = threading.Lock()
         self._sleep = sleep
-
-    @property
-    def base_url(self) -> str:
-        """The API root, without a trailing slash."""
-        return self._config.base_url
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy in use."""
-        return self._config.retry
-
-    def __repr__(self) -> str:
-        return f"TavusClient(base_url={self.base_url!r})"
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -184,9 +181,7 @@ class TavusClient:
     def _downloads(self) -> httpx.Client:
         with self._download_lock:
             if self._download_http is None:
-                self._download_http = httpx.Client(
-                    timeout=self._config.timeout, follow_redirects=True
-                )
+                self._download_http = httpx.Client(timeout=self._timeout, follow_redirects=True)
             return self._download_http
 
     def _perform(self, step: Step, on_change: OnChange | None) -> Any:
@@ -455,7 +450,7 @@ class TavusClient:
         )
 
 
-class AsyncTavusClient:
+class AsyncTavusClient(_ClientBase):
     """Asynchronous Tavus Video API client (``httpx.AsyncClient``): the twin of
     :class:`TavusClient`, same methods and arguments, awaited.
 
@@ -481,7 +476,7 @@ class AsyncTavusClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._config = _ClientConfig(
+        super().__init__(
             api_key,
             base_url=base_url,
             connect_timeout=connect_timeout,
@@ -489,24 +484,10 @@ class AsyncTavusClient:
             retry=retry,
             clock=clock,
         )
-        self._ctx = self._config.ctx
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
+        self._http = http_client or httpx.AsyncClient(timeout=self._timeout)
         self._download_http: httpx.AsyncClient | None = None
         self._sleep = sleep
-
-    @property
-    def base_url(self) -> str:
-        """The API root, without a trailing slash."""
-        return self._config.base_url
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy in use."""
-        return self._config.retry
-
-    def __repr__(self) -> str:
-        return f"AsyncTavusClient(base_url={self.base_url!r})"
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -533,9 +514,7 @@ class AsyncTavusClient:
 
     def _downloads(self) -> httpx.AsyncClient:
         if self._download_http is None:
-            self._download_http = httpx.AsyncClient(
-                timeout=self._config.timeout, follow_redirects=True
-            )
+            self._download_http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=True)
         return self._download_http
 
     async def _perform(self, step: Step, on_change: OnChange | None) -> Any:
