@@ -1,4 +1,5 @@
-"""Servers every test layer shares, on loopback: S3 (moto server) and the Tavus simulator."""
+"""Servers every test layer shares, on loopback: S3 (moto server), the Tavus simulator and
+a Prefect test API."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from prefect.settings import (
+    PREFECT_LOCAL_STORAGE_PATH,
+    PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
 
 from tavus_api.simulator import SimulatorConfig, SimulatorServer
 from tests._s3_expiry import S3ExpiryFront
@@ -92,3 +100,22 @@ def s3_expiring_endpoint(s3_endpoint: str) -> Iterator[str]:
     """
     with S3ExpiryFront(s3_endpoint) as front:
         yield front.endpoint
+
+
+# --- Prefect ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One Prefect test API (``prefect_test_harness``) for the session, started on first use.
+
+    Task results are persisted under a temp dir; no telemetry (its heartbeat also races
+    SQLite at start); tasks run outside a flow in some tests, so their logs are not sent.
+    """
+    settings = {
+        PREFECT_SERVER_ANALYTICS_ENABLED: False,
+        PREFECT_LOCAL_STORAGE_PATH: tmp_path_factory.mktemp("prefect-results"),
+        PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore",
+    }
+    with temporary_settings(settings), prefect_test_harness(server_startup_timeout=60):
+        yield

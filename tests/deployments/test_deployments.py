@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from deployments import create_blocks, demo
 from deployments.serve import deployment_specs
 from flows import VideoJob, generate_video
 from flows.generate import build_options
-from tests._prefect_harness import shared_prefect_harness
-
-
-@pytest.fixture(scope="module")
-def prefect_api() -> Iterator[None]:
-    with shared_prefect_harness():
-        yield
 
 
 def test_every_deployment_points_at_the_flow_with_valid_parameters() -> None:

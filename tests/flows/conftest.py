@@ -1,7 +1,8 @@
 """The real flow under a Prefect test API, against the Tavus simulator and moto, over HTTP.
 
-Session: the Prefect harness, one simulator (real clock, sub-second timings), test
-media files, the blocks (AWS credentials, media and output S3Bucket, TavusCredentials).
+Session: the Prefect test API (``prefect_api`` in tests/conftest.py), one simulator (real
+clock, sub-second timings), test media files, the blocks (AWS credentials, media and
+output S3Bucket, TavusCredentials).
 Per test: fresh simulator state and emptied buckets.
 """
 
@@ -14,35 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.settings import (
-    PREFECT_LOCAL_STORAGE_PATH,
-    PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW,
-    temporary_settings,
-)
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from blocks import TavusCredentials
 from tavus_api.simulator import SimulatorConfig, SimulatorServer
 from tavus_api.simulator.fixtures import make_jpeg, make_mp3, make_png, make_video, make_wav
-from tests._prefect_harness import shared_prefect_harness
 
 API_KEY = "sk-sim-SECRET-7f3a9c"
 """A distinctive key, so any leak into logs, artifacts or events is easy to spot."""
 
 SIM_TIMING = {"queue_seconds": 0.2, "generation_seconds": 0.6}
 FAST_WAIT = {"poll_interval_seconds": 0.1, "max_poll_interval_seconds": 0.3}
-
-
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The Prefect test API for the session; results persisted under a temp dir."""
-    storage = tmp_path_factory.mktemp("prefect-results")
-    settings = {
-        PREFECT_LOCAL_STORAGE_PATH: storage,
-        PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore",  # tasks run alone in some tests
-    }
-    with shared_prefect_harness(), temporary_settings(settings):
-        yield
 
 
 @pytest.fixture(scope="session")
