@@ -147,10 +147,17 @@ class _Buffer:
         return out
 
 
-class _TallyAttributes:
-    """The attributes both stream classes expose, read from their ``_tally``."""
+class _StreamBase:
+    """State and attributes both stream classes share; each adds its own chunk iterator."""
 
-    _tally: _Tally
+    def __init__(self, response: httpx.Response, *, url: str, chunk_size: int) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self._response = response
+        self._chunk_size = chunk_size
+        self._tally = _Tally(response, url)
+        self._buffer = _Buffer()
+        self._eof = False
 
     @property
     def expected_size(self) -> int | None:
@@ -195,7 +202,7 @@ def destination(dest: str | os.PathLike[str] | BinaryIO) -> Iterator[BinaryIO]:
         raise
 
 
-class DownloadStream(_TallyAttributes, io.BufferedIOBase):
+class DownloadStream(_StreamBase, io.BufferedIOBase):
     """A readable, non-seekable file over a download (what ``upload_fileobj`` wants).
 
     ``read(n)`` returns exactly ``n`` bytes until the end, then ``b""``. Iterating
@@ -206,15 +213,8 @@ class DownloadStream(_TallyAttributes, io.BufferedIOBase):
     """
 
     def __init__(self, response: httpx.Response, *, url: str, chunk_size: int) -> None:
-        super().__init__()
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
-        self._response = response
+        super().__init__(response, url=url, chunk_size=chunk_size)
         self._chunks = response.iter_bytes(chunk_size)
-        self._chunk_size = chunk_size
-        self._tally = _Tally(response, url)
-        self._buffer = _Buffer()
-        self._eof = False
 
     def readable(self) -> bool:
         return True
@@ -263,19 +263,13 @@ class DownloadStream(_TallyAttributes, io.BufferedIOBase):
         super().close()
 
 
-class AsyncDownloadStream(_TallyAttributes):
+class AsyncDownloadStream(_StreamBase):
     """The async twin of :class:`DownloadStream`: ``async for chunk in stream`` or
     ``await stream.read(n)``; same attributes and the same end-of-stream size check."""
 
     def __init__(self, response: httpx.Response, *, url: str, chunk_size: int) -> None:
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
-        self._response = response
+        super().__init__(response, url=url, chunk_size=chunk_size)
         self._chunks = response.aiter_bytes(chunk_size)
-        self._chunk_size = chunk_size
-        self._tally = _Tally(response, url)
-        self._buffer = _Buffer()
-        self._eof = False
 
     async def _pull(self) -> None:
         try:
