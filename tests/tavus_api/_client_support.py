@@ -83,6 +83,14 @@ class Twin:
             await result
 
 
+class Harness:
+    """A twin client of ``kind`` and the fake time it sleeps on (jitter 0)."""
+
+    def __init__(self, kind: str, *, max_retries: int) -> None:
+        self.fake = FakeTime()
+        self.twin = Twin(make_client(kind, self.fake, retry=no_jitter(max_retries=max_retries)))
+
+
 @contextmanager
 def mock_api(base_url: str = BASE_URL) -> Iterator[respx.MockRouter]:
     """respx over ``base_url`` only: loopback traffic (simulator, moto) passes through."""

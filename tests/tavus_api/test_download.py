@@ -21,10 +21,10 @@ from tavus_api import USER_AGENT, DownloadError, DownloadResult, DownloadStream
 from tests.tavus_api._client_support import (
     KINDS,
     FakeTime,
+    Harness,
     Twin,
     make_client,
     mock_api,
-    no_jitter,
 )
 
 pytestmark = pytest.mark.timeout(60)
@@ -35,18 +35,11 @@ PAYLOAD = os.urandom(3 * 1024 * 1024 + 123)
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 
-class Harness:
-    def __init__(self, twin: Twin, fake: FakeTime) -> None:
-        self.twin = twin
-        self.fake = fake
-
-
 @pytest.fixture(params=KINDS)
 async def h(request: pytest.FixtureRequest):
-    fake = FakeTime()
-    twin = Twin(make_client(request.param, fake, retry=no_jitter(max_retries=2)))
-    yield Harness(twin, fake)
-    await twin.aclose()
+    harness = Harness(request.param, max_retries=2)
+    yield harness
+    await harness.twin.aclose()
 
 
 def _ok(content: bytes = PAYLOAD, **headers: str) -> httpx.Response:

@@ -28,11 +28,8 @@ from tavus_api import (
 from tavus_api.retry import parse_retry_after
 from tests.tavus_api._client_support import (
     KINDS,
-    FakeTime,
-    Twin,
-    make_client,
+    Harness,
     mock_api,
-    no_jitter,
     video_json,
 )
 
@@ -41,18 +38,11 @@ pytestmark = pytest.mark.timeout(30)
 NAME = "welcome-video-42"
 
 
-class Harness:
-    def __init__(self, twin: Twin, fake: FakeTime) -> None:
-        self.twin = twin
-        self.fake = fake
-
-
 @pytest.fixture(params=KINDS)
 async def h(request: pytest.FixtureRequest):
-    fake = FakeTime()
-    twin = Twin(make_client(request.param, fake, retry=no_jitter(max_retries=3)))
-    yield Harness(twin, fake)
-    await twin.aclose()
+    harness = Harness(request.param, max_retries=3)
+    yield harness
+    await harness.twin.aclose()
 
 
 # --- the policy ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from tavus_api.waiting import next_poll_delay
 from tests.tavus_api._client_support import (
     KINDS,
     FakeTime,
+    Harness,
     Twin,
     make_client,
     mock_api,
@@ -41,18 +42,11 @@ def _v(status: str, progress: str | None = None, **extra: object) -> httpx.Respo
     return httpx.Response(200, json=body)
 
 
-class Harness:
-    def __init__(self, twin: Twin, fake: FakeTime) -> None:
-        self.twin = twin
-        self.fake = fake
-
-
 @pytest.fixture(params=KINDS)
 async def h(request: pytest.FixtureRequest):
-    fake = FakeTime()
-    twin = Twin(make_client(request.param, fake, retry=no_jitter(max_retries=2)))
-    yield Harness(twin, fake)
-    await twin.aclose()
+    harness = Harness(request.param, max_retries=2)
+    yield harness
+    await harness.twin.aclose()
 
 
 def test_poll_delay_grows_by_half_and_caps() -> None:
