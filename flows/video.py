@@ -23,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -267,9 +267,8 @@ def create_video(
 class _Progress:
     """Logs and the progress artifact, updated only when something changed."""
 
-    def __init__(self, video_id: str, redactions: Mapping[str, str]) -> None:
+    def __init__(self, video_id: str) -> None:
         self.video_id = video_id
-        self.redactions = redactions
         self.logger = get_run_logger()
         self.last: tuple[str, float | None] | None = None
         self.last_percent: float = 0.0
@@ -347,7 +346,7 @@ def wait_for_video(
             key=f"tavus-video-{video_id}",
             description=f"Tavus's page for video {video_id} ({video_name or 'unnamed'})",
         )
-    progress = _Progress(video_id, redactions)
+    progress = _Progress(video_id)
     with credentials.get_client() as client:
         try:
             video = client.wait_for_video(
