@@ -23,13 +23,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from flows.sources import MAX_MEDIA_BYTES, SourceType, StagedMedia, stage_media
 from flows.storage import (
     MAX_PRESIGN_SECONDS,
     TRANSFER_CONFIG,
-    S3Location,
+    S3Object,
     head_object,
     object_key,
     presign_client,
@@ -44,13 +44,9 @@ DEFAULT_PRESIGN_SECONDS = 24 * 3600
 """Presigned URLs live 24 h by default: far longer than Tavus usually queues a video."""
 
 
-class UploadedMedia(BaseModel):
+class UploadedMedia(S3Object):
     """A media input stored in S3, ready to presign."""
 
-    model_config = ConfigDict(frozen=True)
-
-    bucket: str
-    key: str
     kind: MediaKind
     sha256: str = Field(description="Hex SHA-256 of the bytes.")
     size_bytes: int
@@ -58,32 +54,16 @@ class UploadedMedia(BaseModel):
     duration_seconds: float | None = None
     uploaded: bool = Field(description="False when the object was already there (skipped).")
 
-    @property
-    def location(self) -> S3Location:
-        """Bucket and key."""
-        return S3Location(bucket=self.bucket, key=self.key)
 
-    @property
-    def uri(self) -> str:
-        """``s3://bucket/key``."""
-        return self.location.uri
+class PresignedMedia(S3Object):
+    """A presigned GET URL for an object; ``url`` is secret (a bearer credential).
 
+    Log ``uri`` (``s3://bucket/key``) instead of the URL.
+    """
 
-class PresignedMedia(BaseModel):
-    """A presigned GET URL for an object; ``url`` is secret (a bearer credential)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    bucket: str
-    key: str
     url: SecretStr
     expires_in: int = Field(description="Seconds the URL is valid from signing.")
     expires_at: datetime
-
-    @property
-    def uri(self) -> str:
-        """``s3://bucket/key``: what to log instead of the URL."""
-        return f"s3://{self.bucket}/{self.key}"
 
 
 def max_bytes_for(kind: MediaKind) -> int:
@@ -206,9 +186,7 @@ def upload_media(
     return staged_media
 
 
-def presign(
-    location: UploadedMedia | S3Location, bucket: S3Bucket, expires_in: int
-) -> PresignedMedia:
+def presign(location: S3Object, bucket: S3Bucket, expires_in: int) -> PresignedMedia:
     """Sign a SigV4 GET URL for ``location`` with ``bucket``'s credentials (no task)."""
     if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
         raise ValueError(
@@ -231,7 +209,7 @@ def presign(
 
 @task(name="presign-media", cache_policy=NO_CACHE, persist_result=False)
 def presign_media(
-    media: UploadedMedia | S3Location,
+    media: S3Object,
     bucket: S3Bucket,
     expires_in: int = DEFAULT_PRESIGN_SECONDS,
 ) -> PresignedMedia:

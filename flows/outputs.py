@@ -33,7 +33,14 @@ from blocks import TavusCredentials
 from flows.errors import OutputIncompleteError
 from flows.events import VIDEO_STORED, emit_video_event
 from flows.redact import redact
-from flows.storage import TRANSFER_CONFIG, S3RangeReader, head_object, object_key, s3_client
+from flows.storage import (
+    TRANSFER_CONFIG,
+    S3Object,
+    S3RangeReader,
+    head_object,
+    object_key,
+    s3_client,
+)
 from tavus_api.models import Video
 
 DEFAULT_OUTPUT_PREFIX = "tavus/videos"
@@ -51,21 +58,12 @@ _EXTENSIONS = {
 }
 
 
-class StoredObject(BaseModel):
+class StoredObject(S3Object):
     """One file written to S3, as verified after the upload."""
 
-    model_config = ConfigDict(frozen=True)
-
-    bucket: str
-    key: str
     size_bytes: int
     sha256: str
     content_type: str
-
-    @property
-    def uri(self) -> str:
-        """``s3://bucket/key``."""
-        return f"s3://{self.bucket}/{self.key}"
 
 
 class StoredOutputs(BaseModel):

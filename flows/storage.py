@@ -41,8 +41,12 @@ MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 
 
-class S3Location(BaseModel):
-    """An object in S3: ``bucket`` and ``key``."""
+class S3Object(BaseModel):
+    """Base of every record naming one S3 object by ``bucket`` and ``key``.
+
+    >>> S3Object(bucket="media-bucket", key="voices/a.wav").uri
+    's3://media-bucket/voices/a.wav'
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -53,6 +57,10 @@ class S3Location(BaseModel):
     def uri(self) -> str:
         """``s3://bucket/key``."""
         return f"s3://{self.bucket}/{self.key}"
+
+
+class S3Location(S3Object):
+    """An object in S3: ``bucket`` and ``key``, parsed from an ``s3://`` URI."""
 
     @classmethod
     def parse(cls, uri: str) -> S3Location:
@@ -205,6 +213,7 @@ __all__ = [
     "MAX_PRESIGN_SECONDS",
     "MULTIPART_THRESHOLD",
     "S3Location",
+    "S3Object",
     "S3RangeReader",
     "TRANSFER_CONFIG",
     "bucket_problem",
