@@ -128,14 +128,20 @@ def _empty_as_none(value: Any) -> Any:
 def check_http_url(value: str, field: str = "url") -> str:
     """Return ``value`` unchanged if it is an absolute http(s) URL, else raise ``ValueError``.
 
-    The URL is not normalised: presigned URLs must reach Tavus byte for byte.
+    The URL is not normalised: presigned URLs must reach Tavus byte for byte. The
+    error shows the URL without its query string (a presigned URL's signature).
+
+    >>> check_http_url("s3://bucket/a.wav?X-Amz-Signature=abc", "audio_url")
+    Traceback (most recent call last):
+    ValueError: audio_url must be an absolute http(s) URL, got 's3://bucket/a.wav?...'
     """
     if not isinstance(value, str):
         raise ValueError(f"{field} must be an absolute http(s) URL, got {type(value).__name__}")
     parts = urlsplit(value)
     has_space = any(c.isspace() for c in value)
     if parts.scheme not in ("http", "https") or not parts.hostname or has_space:
-        shown = value if len(value) <= 80 else value[:77] + "..."
+        base, query, _ = value.partition("?")
+        shown = (base if len(base) <= 80 else base[:77] + "...") + ("?..." if query else "")
         raise ValueError(f"{field} must be an absolute http(s) URL, got {shown!r}")
     return value
 
@@ -193,7 +199,13 @@ class VideoRequest(BaseModel):
         VideoRequest(...)
     """
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=False)
+    # hide_input_in_errors: a rejected presigned URL must not show its signature.
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        str_strip_whitespace=False,
+        hide_input_in_errors=True,
+    )
 
     replica_id: str = Field(..., min_length=1, description="Replica that speaks the video.")
     script: str | None = Field(None, description="Text the replica speaks.")

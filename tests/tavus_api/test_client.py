@@ -11,7 +11,7 @@ import logging
 
 import httpx
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from tavus_api import (
     USER_AGENT,
@@ -331,6 +331,25 @@ async def test_api_key_never_in_transport_or_unreadable_body_errors(api: Twin) -
             await api.get_video("abc1234567")
     for exc in (transport.value, unreadable.value):
         assert API_KEY not in str(exc) and "***" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://b.s3.test/a b.wav?X-Amz-Signature=sig-SECRET",  # short, with a space
+        "s3://bucket/voice.wav?X-Amz-Signature=sig-SECRET",  # not http(s)
+        "https://bucket.s3.test/media/voice.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=sig-SECRET tail",  # long
+    ],
+)
+def test_a_rejected_presigned_url_keeps_its_signature_out_of_the_error(url: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        VideoRequest(replica_id="r79e1c033f", audio_url=url)
+    assert "sig-SECRET" not in str(caught.value)
+    assert "audio_url" in str(caught.value) and "must be an absolute http(s) URL" in str(
+        caught.value
+    )
+    assert url.split("?")[0] in str(caught.value)  # scheme, host and path still shown
 
 
 def test_constructor_rejects_bad_settings() -> None:
