@@ -136,7 +136,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 def not_acted_on(outcome: httpx.Response | httpx.RequestError) -> bool:
     """True when the server cannot have acted on the request: a 429, or a connect
-    error raised before anything was sent (:data:`PRE_SEND_ERRORS`)."""
+    error raised before anything was sent (:data:`PRE_SEND_ERRORS`).
+
+    >>> not_acted_on(httpx.ConnectError("refused")), not_acted_on(httpx.ReadTimeout("slow"))
+    (True, False)
+    """
     if isinstance(outcome, httpx.Response):
         return outcome.status_code == 429
     return isinstance(outcome, PRE_SEND_ERRORS)
@@ -144,7 +148,11 @@ def not_acted_on(outcome: httpx.Response | httpx.RequestError) -> bool:
 
 def outcome_unknown(outcome: httpx.Response | httpx.RequestError) -> bool:
     """True when the server may have acted on the request but its answer was lost: a
-    5xx, or a transport error after (part of) it was sent (:data:`UNKNOWN_OUTCOME_ERRORS`)."""
+    5xx, or a transport error after (part of) it was sent (:data:`UNKNOWN_OUTCOME_ERRORS`).
+
+    >>> outcome_unknown(httpx.Response(503)), outcome_unknown(httpx.Response(429))
+    (True, False)
+    """
     if isinstance(outcome, httpx.Response):
         return outcome.status_code >= 500
     return isinstance(outcome, UNKNOWN_OUTCOME_ERRORS)
@@ -154,6 +162,9 @@ def is_retryable(outcome: httpx.Response | httpx.RequestError) -> bool:
     """True when an idempotent call (GET, DELETE, rename) should be tried again after ``outcome``.
 
     Retried: 429, 502, 503, 504, connect errors, read timeouts and dropped connections.
+
+    >>> is_retryable(httpx.Response(503)), is_retryable(httpx.Response(500))
+    (True, False)
     """
     if isinstance(outcome, httpx.Response):
         return outcome.status_code in RETRYABLE_STATUS
