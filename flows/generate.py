@@ -79,6 +79,16 @@ def generate_video(
 
     Returns:
         The stored video's URIs, size, sha256, duration and Tavus ids.
+
+    Raises:
+        InvalidVideoJob: some input is wrong; nothing was uploaded or created.
+        tavus_api.errors.VideoFailedError: Tavus could not make the video
+            (:class:`~flows.errors.MediaUrlExpiredError` when a presigned URL expired first).
+        tavus_api.errors.WaitTimeoutError: not ready within ``wait_timeout_seconds``.
+
+    Example:
+        >>> generate_video({"replica_id": "r79e1c033f", "script": "Hi!"})  # doctest: +SKIP
+        VideoResult(video_id='1e30440cf9', status='ready', ...)
     """
     options = build_options(
         credentials_block=credentials_block,

@@ -181,6 +181,11 @@ def store_outputs(
     Raises:
         OutputIncompleteError: no ``download_url``, or a stored size does not match.
         tavus_api.errors.DownloadError: a download failed or was short.
+
+    Example:
+        >>> outputs = store_outputs(creds, video, S3Bucket.load("tavus-out"))  # doctest: +SKIP
+        >>> outputs.metadata_uri  # doctest: +SKIP
+        's3://tavus-out/tavus/videos/1e30440cf9/metadata.json'
     """
     logger = get_run_logger()
     if not video.download_url:

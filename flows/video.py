@@ -323,8 +323,18 @@ def wait_for_video(
     ``tavus.video.failed``.
 
     Args:
+        credentials: the Tavus credentials block.
+        video_id: the video to wait for (``CreatedVideo.video_id``).
+        video_name: shown in the link artifact and events.
+        hosted_url: Tavus's page for the video, linked from the UI.
+        timeout_seconds: give up after this long (monotonic clock).
+        poll_interval_seconds: first delay between status checks (grows x1.5).
+        max_poll_interval_seconds: longest delay between status checks.
         presigned: the media URLs handed to Tavus: kept out of logs, and named in the
             error if the video failed after one expired.
+
+    Returns:
+        The ready video, with ``download_url`` and its thumbnail URLs.
 
     Raises:
         VideoFailedError: ended in ``error`` (message has Tavus's ``status_details``;
