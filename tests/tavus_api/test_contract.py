@@ -19,8 +19,6 @@ from typing import Any
 import httpx
 import pytest
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from tavus_api import (
     AsyncTavusClient,
@@ -31,75 +29,16 @@ from tavus_api import (
     VideoRequest,
 )
 from tavus_api.simulator import DEFAULT_REPLICA_ID, READY_REPLICA_ID, SimulatorServer
+from tests.contract import SPEC_HOST, SPEC_PATH, OpenAPIRequest, OpenAPIResponse, spec
 from tests.tavus_api._client_support import KINDS, SimTime, Twin, no_jitter, simulator_config
 
 pytestmark = pytest.mark.timeout(90)
 
-SPEC_COPY = Path(__file__).resolve().parents[1] / "contract" / "tavus-video-openapi.yml"
 SHARED_SPEC = (
     Path(__file__).resolve().parents[2] / "../shared/reference/tavus-video-openapi.yml"
 ).resolve()
-SPEC_HOST = "https://tavusapi.com"  # the spec's server; the simulator stands in for it
 
 Exchange = tuple[httpx.Request, httpx.Response]
-
-
-# --- openapi-core adapters for httpx -----------------------------------------------------------
-
-
-class OpenAPIRequest:
-    """An ``httpx.Request`` as openapi-core's Request protocol (host mapped to the spec's)."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self._request = request
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
-
-    @property
-    def host_url(self) -> str:
-        return SPEC_HOST
-
-    @property
-    def path(self) -> str:
-        return self._request.url.path
-
-    @property
-    def method(self) -> str:
-        return self._request.method.lower()
-
-    @property
-    def body(self) -> bytes | None:
-        return self._request.content or None
-
-    @property
-    def content_type(self) -> str:
-        return self._request.headers.get("content-type", "")
-
-
-class OpenAPIResponse:
-    """An ``httpx.Response`` as openapi-core's Response protocol."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-
-    @property
-    def data(self) -> bytes:
-        return self._response.content
-
-    @property
-    def status_code(self) -> int:
-        return self._response.status_code
-
-    @property
-    def content_type(self) -> str:
-        return self._response.headers.get("content-type", "")
-
-    @property
-    def headers(self) -> Headers:
-        return Headers(list(self._response.headers.items()))
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -107,9 +46,9 @@ class OpenAPIResponse:
 
 @pytest.fixture(scope="module")
 def openapi() -> OpenAPI:
-    if SHARED_SPEC.exists() and SHARED_SPEC.read_bytes() != SPEC_COPY.read_bytes():
-        pytest.fail(f"{SPEC_COPY} differs from {SHARED_SPEC}: copy the shared spec again")
-    return OpenAPI.from_file_path(str(SPEC_COPY))
+    if SHARED_SPEC.exists() and SHARED_SPEC.read_bytes() != SPEC_PATH.read_bytes():
+        pytest.fail(f"{SPEC_PATH} differs from {SHARED_SPEC}: copy the shared spec again")
+    return spec()
 
 
 @pytest.fixture(scope="module")
