@@ -45,21 +45,21 @@ class VideoStatus(StrEnum):
 
 
 class ScrollType(StrEnum):
-    """``properties.background_scroll_type``."""
+    """How a background website scrolls (``properties.background_scroll_type``)."""
 
     HUMAN = "human"
     SMOOTH = "smooth"
 
 
 class ScrollDepth(StrEnum):
-    """``properties.background_scroll_depth``."""
+    """How far a background website scrolls (``properties.background_scroll_depth``)."""
 
     MIDDLE = "middle"
     BOTTOM = "bottom"
 
 
 class ScrollReturn(StrEnum):
-    """``properties.background_scroll_return``."""
+    """What scrolling does at its depth (``properties.background_scroll_return``)."""
 
     RETURN = "return"
     HALT = "halt"
