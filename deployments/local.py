@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,6 +97,9 @@ def local_stack(
         clock="real",
         generation_seconds=generation_seconds,
         queue_seconds=queue_seconds,
+        # new video ids on every start, as Tavus gives: runs kept in a Prefect server
+        # (artifacts, events by tavus.video.<id>) then never mix two demos' videos
+        seed=random.randrange(2**32),
     )
     try:
         with SimulatorServer(config) as tavus:
