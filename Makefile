@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 # Prefect's ephemeral local API when no PREFECT_API_URL is set: no server to start, no account.
 export PREFECT_SERVER_ALLOW_EPHEMERAL_MODE ?= true
+# Nothing leaves the machine: no Prefect usage analytics from the SDK or the local server.
+export DO_NOT_TRACK ?= 1
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: install demo test lint format bench clean
 
