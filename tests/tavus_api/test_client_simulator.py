@@ -41,12 +41,6 @@ from tests.tavus_api._client_support import (
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    with SimulatorServer(simulator_config()) as server:
-        yield server
-
-
 class Harness:
     def __init__(self, twin: Twin, time: SimTime, sim: SimulatorServer) -> None:
         self.twin = twin

@@ -30,7 +30,7 @@ from tavus_api import (
 )
 from tavus_api.simulator import DEFAULT_REPLICA_ID, READY_REPLICA_ID, SimulatorServer
 from tests.contract import SPEC_HOST, SPEC_PATH, OpenAPIRequest, OpenAPIResponse, spec
-from tests.tavus_api._client_support import KINDS, SimTime, Twin, no_jitter, simulator_config
+from tests.tavus_api._client_support import KINDS, SimTime, Twin, no_jitter
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -49,12 +49,6 @@ def openapi() -> OpenAPI:
     if SHARED_SPEC.exists() and SHARED_SPEC.read_bytes() != SPEC_PATH.read_bytes():
         pytest.fail(f"{SPEC_PATH} differs from {SHARED_SPEC}: copy the shared spec again")
     return spec()
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with SimulatorServer(simulator_config()) as server:
-        yield server
 
 
 def _clients(kind: str, sim: SimulatorServer, exchanges: list[Exchange], key: str) -> Twin:

@@ -17,16 +17,9 @@ from tests.tavus_api._client_support import (
     Twin,
     make_client,
     requests_to,
-    simulator_config,
 )
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with SimulatorServer(simulator_config()) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
