@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 # Prefect's ephemeral local API when no PREFECT_API_URL is set: no server to start, no account.
 export PREFECT_SERVER_ALLOW_EPHEMERAL_MODE ?= true
+# The ephemeral API's 20 s start-up default fails on a busy 2-core machine.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 # Nothing leaves the machine: no Prefect usage analytics from the SDK or the local server.
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false

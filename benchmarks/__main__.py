@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     args = parse_args(argv)
     # The client logs retries and re-attaches on purpose (the calls benchmark provokes
     # them); they would bury the table.
-    logging.getLogger("tavus_api").setLevel(logging.ERROR)
+    logging.getLogger("prefect_tavus.tavus_api").setLevel(logging.ERROR)
     settings = settings_from(args)
     rows: list[Row] = []
     started = time.perf_counter()

@@ -30,8 +30,8 @@ from typing import Any
 import boto3
 import httpx
 
-from flows.outputs import copy_to_s3
-from tavus_api import TavusClient
+from prefect_tavus.flows.outputs import copy_to_s3
+from prefect_tavus.tavus_api import TavusClient
 
 VARIANTS = ("ours", "naive")
 

@@ -27,8 +27,13 @@ from typing import Any
 import httpx
 
 from benchmarks._report import Row, alternate
-from tavus_api import TavusClient, VideoRequest, VideoStatus
-from tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule, SimulatorConfig, SimulatorServer
+from prefect_tavus.tavus_api import TavusClient, VideoRequest, VideoStatus
+from prefect_tavus.tavus_api.simulator import (
+    DEFAULT_REPLICA_ID,
+    FaultRule,
+    SimulatorConfig,
+    SimulatorServer,
+)
 
 GET_VIDEO = "GET /v2/videos/{video_id}"
 POST_VIDEOS = "POST /v2/videos"

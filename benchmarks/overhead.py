@@ -32,8 +32,8 @@ from typing import Any
 
 from benchmarks._report import Row, alternate
 from deployments.local import LocalStack, local_stack
-from tavus_api import TavusClient, VideoRequest, VideoStatus
-from tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.tavus_api import TavusClient, VideoRequest, VideoStatus
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 
 SCRIPT = "Measuring what the flow costs on top of the work."
 
@@ -81,7 +81,7 @@ def quiet_prefect_console() -> None:
 
 def with_flow(blocks: dict[str, str], settings: OverheadSettings) -> float:
     """Seconds for one video through ``generate_video``."""
-    from flows import VideoJob, generate_video
+    from prefect_tavus.flows import VideoJob, generate_video
 
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, script=SCRIPT)
     started = time.perf_counter()

@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 
 from benchmarks._report import Row, alternate
-from tavus_api import AsyncTavusClient, TavusClient, VideoRequest, VideoStatus
-from tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorConfig, SimulatorServer
+from prefect_tavus.tavus_api import AsyncTavusClient, TavusClient, VideoRequest, VideoStatus
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorConfig, SimulatorServer
 
 SCRIPT = "Measuring throughput."
 

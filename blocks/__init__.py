@@ -5,10 +5,10 @@ not registered by the Prefect server on its own). Storage uses prefect-aws's
 ``S3Bucket`` + ``AwsCredentials`` blocks.
 
 Example:
-    >>> from blocks import TavusCredentials
+    >>> from prefect_tavus.blocks import TavusCredentials
     >>> creds = TavusCredentials.load("tavus")  # doctest: +SKIP
 """
 
-from blocks.credentials import TavusCredentials
+from prefect_tavus.blocks.credentials import TavusCredentials
 
 __all__ = ["TavusCredentials"]

@@ -5,7 +5,7 @@ The key is a ``SecretStr``: the Prefect server stores it encrypted and shows it 
 :meth:`TavusCredentials.get_async_client`, where the client is built.
 
 Example:
-    >>> from blocks import TavusCredentials
+    >>> from prefect_tavus.blocks import TavusCredentials
     >>> TavusCredentials(api_key="sk-...").save("tavus")  # doctest: +SKIP
     >>> with TavusCredentials.load("tavus").get_client() as client:  # doctest: +SKIP
     ...     print(client.get_replica("r79e1c033f").status)
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, SecretStr, field_validator
 
-from tavus_api.models import check_http_url
+from prefect_tavus.tavus_api.models import check_http_url
 
 if TYPE_CHECKING:  # imported lazily: building a block must not need the client module
-    from tavus_api.client import AsyncTavusClient, TavusClient
-    from tavus_api.retry import RetryPolicy
+    from prefect_tavus.tavus_api.client import AsyncTavusClient, TavusClient
+    from prefect_tavus.tavus_api.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://tavusapi.com"
 
@@ -38,7 +38,7 @@ class TavusCredentials(CredentialsBlock):
     Example:
         Load saved credentials and make a client:
         ```python
-        from blocks import TavusCredentials
+        from prefect_tavus.blocks import TavusCredentials
 
         tavus_credentials = TavusCredentials.load("BLOCK_NAME")
         with tavus_credentials.get_client() as client:
@@ -99,7 +99,7 @@ class TavusCredentials(CredentialsBlock):
 
     def retry_policy(self) -> RetryPolicy:
         """The client's :class:`~tavus_api.retry.RetryPolicy` built from this block's fields."""
-        from tavus_api.retry import RetryPolicy
+        from prefect_tavus.tavus_api.retry import RetryPolicy
 
         return RetryPolicy(
             max_retries=self.max_retries,
@@ -126,7 +126,7 @@ class TavusCredentials(CredentialsBlock):
                 video = client.get_video("1e30440cf9")
             ```
         """
-        from tavus_api.client import TavusClient
+        from prefect_tavus.tavus_api.client import TavusClient
 
         return TavusClient(**self._client_settings())
 
@@ -139,6 +139,6 @@ class TavusCredentials(CredentialsBlock):
                 video = await client.get_video("1e30440cf9")
             ```
         """
-        from tavus_api.client import AsyncTavusClient
+        from prefect_tavus.tavus_api.client import AsyncTavusClient
 
         return AsyncTavusClient(**self._client_settings())

@@ -19,7 +19,7 @@ import os
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
 
-from blocks import TavusCredentials
+from prefect_tavus.blocks import TavusCredentials
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -15,9 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from deployments.local import LocalStack, local_stack
-from flows import VideoJob, VideoResult, generate_video
-from tavus_api.simulator import DEFAULT_REPLICA_ID
-from tavus_api.simulator.fixtures import make_wav
+from prefect_tavus.flows import VideoJob, VideoResult, generate_video
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.tavus_api.simulator.fixtures import make_wav
 
 OUTPUT_DIR = Path("output")
 SCRIPT = (

@@ -23,8 +23,8 @@ from moto.server import ThreadedMotoServer
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
 
-from blocks import TavusCredentials
-from tavus_api.simulator import SimulatorConfig, SimulatorServer
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
 
 LOCAL_REGION = "us-east-1"
 # Fixed, fake credentials for the local S3 server; moto accepts any.

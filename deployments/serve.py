@@ -14,7 +14,7 @@ import yaml
 from prefect import serve
 from prefect.schedules import Cron
 
-from flows import generate_video
+from prefect_tavus.flows import generate_video
 
 PREFECT_YAML = Path(__file__).with_name("prefect.yaml")
 

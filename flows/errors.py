@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tavus_api.errors import VideoFailedError
+from prefect_tavus.tavus_api.errors import VideoFailedError
 
 
 @dataclass(frozen=True)

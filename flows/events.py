@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect.events import Event, emit_event
 
-from flows.redact import redact
+from prefect_tavus.flows.redact import redact
 
 VIDEO_CREATED = "tavus.video.created"
 """The create request was accepted: the video exists at Tavus (payload: status, hosted_url)."""

@@ -5,7 +5,7 @@ are skipped when the object is there, the create is answered from the cache (sam
 ``video_id``), and only the wait and the copy run again.
 
 Example:
-    >>> from flows import VideoJob, generate_video
+    >>> from prefect_tavus.flows import VideoJob, generate_video
     >>> result = generate_video(
     ...     VideoJob(replica_id="r79e1c033f", audio="voice.wav"),
     ...     credentials_block="tavus",
@@ -24,13 +24,23 @@ from typing import Any
 from prefect import flow
 from pydantic import ValidationError
 
-from flows.errors import InvalidVideoJob, Problem
-from flows.media import DEFAULT_MEDIA_PREFIX, DEFAULT_PRESIGN_SECONDS, presign_media, upload_media
-from flows.outputs import DEFAULT_OUTPUT_PREFIX, store_outputs
-from flows.parameters import VideoJob
-from flows.results import VideoResult
-from flows.validation import RunOptions, validate_job
-from flows.video import create_video, default_video_name, redactions_for, wait_for_video
+from prefect_tavus.flows.errors import InvalidVideoJob, Problem
+from prefect_tavus.flows.media import (
+    DEFAULT_MEDIA_PREFIX,
+    DEFAULT_PRESIGN_SECONDS,
+    presign_media,
+    upload_media,
+)
+from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, store_outputs
+from prefect_tavus.flows.parameters import VideoJob
+from prefect_tavus.flows.results import VideoResult
+from prefect_tavus.flows.validation import RunOptions, validate_job
+from prefect_tavus.flows.video import (
+    create_video,
+    default_video_name,
+    redactions_for,
+    wait_for_video,
+)
 
 
 def build_options(**params: Any) -> RunOptions:

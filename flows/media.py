@@ -25,8 +25,8 @@ from prefect.logging import get_run_logger
 from prefect_aws import S3Bucket
 from pydantic import Field, SecretStr
 
-from flows.sources import MAX_MEDIA_BYTES, SourceType, StagedMedia, stage_media
-from flows.storage import (
+from prefect_tavus.flows.sources import MAX_MEDIA_BYTES, SourceType, StagedMedia, stage_media
+from prefect_tavus.flows.storage import (
     MAX_PRESIGN_SECONDS,
     TRANSFER_CONFIG,
     S3Object,
@@ -35,7 +35,7 @@ from flows.storage import (
     presign_client,
     s3_client,
 )
-from tavus_api.media import AUDIO_MAX_BYTES, MediaKind
+from prefect_tavus.tavus_api.media import AUDIO_MAX_BYTES, MediaKind
 
 DEFAULT_MEDIA_PREFIX = "tavus/media"
 """Where uploaded inputs go inside the media bucket (under its ``bucket_folder``)."""

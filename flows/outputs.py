@@ -29,11 +29,11 @@ from prefect.logging import get_run_logger
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
 
-from blocks import TavusCredentials
-from flows.errors import OutputIncompleteError
-from flows.events import VIDEO_STORED, emit_video_event
-from flows.redact import redact
-from flows.storage import (
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.errors import OutputIncompleteError
+from prefect_tavus.flows.events import VIDEO_STORED, emit_video_event
+from prefect_tavus.flows.redact import redact
+from prefect_tavus.flows.storage import (
     TRANSFER_CONFIG,
     S3Object,
     S3RangeReader,
@@ -41,7 +41,7 @@ from flows.storage import (
     object_key,
     s3_client,
 )
-from tavus_api.models import Video
+from prefect_tavus.tavus_api.models import Video
 
 DEFAULT_OUTPUT_PREFIX = "tavus/videos"
 """Where outputs go inside the output bucket (under its ``bucket_folder``)."""

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tavus_api.media import MediaKind
-from tavus_api.models import ScrollDepth, ScrollReturn, ScrollType
+from prefect_tavus.tavus_api.media import MediaKind
+from prefect_tavus.tavus_api.models import ScrollDepth, ScrollReturn, ScrollType
 
 MEDIA_ROLES: dict[str, MediaKind] = {
     "audio": MediaKind.AUDIO,

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from flows.redact import safe_url
-from flows.storage import TRANSFER_CONFIG, S3Location, head_object
-from tavus_api.media import MediaFormat, MediaInfo, MediaKind, probe_media
-from tavus_api.models import check_http_url
+from prefect_tavus.flows.redact import safe_url
+from prefect_tavus.flows.storage import TRANSFER_CONFIG, S3Location, head_object
+from prefect_tavus.tavus_api.media import MediaFormat, MediaInfo, MediaKind, probe_media
+from prefect_tavus.tavus_api.models import check_http_url
 
 MAX_MEDIA_BYTES = 5 * 1024**3
 """Largest background video or watermark fetched for checking (5 GiB)."""
@@ -126,7 +126,7 @@ class StagedMedia(BaseModel):
 def name_mismatch(source: MediaSource, info: MediaInfo) -> str | None:
     """A message when the source's extension names another format than its content.
 
-    >>> from tavus_api.media import MediaInfo
+    >>> from prefect_tavus.tavus_api.media import MediaInfo
     >>> info = MediaInfo(kind="audio", format="wav", content_type="audio/wav", size_bytes=1)
     >>> name_mismatch(MediaSource.parse("voice.mp3"), info)
     "named 'voice.mp3' but the content is WAV; rename it or pass the intended file"

@@ -25,11 +25,11 @@ from prefect.logging import get_run_logger
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from blocks import TavusCredentials
-from flows.errors import InvalidVideoJob, Problem
-from flows.media import max_bytes_for
-from flows.parameters import MEDIA_ROLES, VideoJob
-from flows.sources import (
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.errors import InvalidVideoJob, Problem
+from prefect_tavus.flows.media import max_bytes_for
+from prefect_tavus.flows.parameters import MEDIA_ROLES, VideoJob
+from prefect_tavus.flows.sources import (
     MediaSource,
     SourceError,
     SourceType,
@@ -37,16 +37,16 @@ from flows.sources import (
     name_mismatch,
     stage_media,
 )
-from flows.storage import MAX_PRESIGN_SECONDS, bucket_problem, s3_client
-from tavus_api.errors import (
+from prefect_tavus.flows.storage import MAX_PRESIGN_SECONDS, bucket_problem, s3_client
+from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
     NotFoundError,
     TavusError,
 )
-from tavus_api.media import MediaError
-from tavus_api.models import Replica, VideoRequest, check_http_url
+from prefect_tavus.tavus_api.media import MediaError
+from prefect_tavus.tavus_api.models import Replica, VideoRequest, check_http_url
 
 
 class RunOptions(BaseModel):

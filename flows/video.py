@@ -39,13 +39,13 @@ from prefect.logging import get_run_logger
 from prefect.utilities.hashing import hash_objects
 from pydantic import BaseModel, ConfigDict, Field
 
-from blocks import TavusCredentials
-from flows.errors import MediaUrlExpiredError
-from flows.events import VIDEO_CREATED, VIDEO_FAILED, VIDEO_READY, emit_video_event
-from flows.media import PresignedMedia
-from flows.parameters import VideoJob
-from flows.redact import redact
-from tavus_api.errors import (
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.errors import MediaUrlExpiredError
+from prefect_tavus.flows.events import VIDEO_CREATED, VIDEO_FAILED, VIDEO_READY, emit_video_event
+from prefect_tavus.flows.media import PresignedMedia
+from prefect_tavus.flows.parameters import VideoJob
+from prefect_tavus.flows.redact import redact
+from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
     CreateOutcomeUnknownError,
     RateLimitError,
@@ -53,7 +53,7 @@ from tavus_api.errors import (
     VideoDeletedError,
     VideoFailedError,
 )
-from tavus_api.models import Video, VideoProperties, VideoRequest, VideoStatus
+from prefect_tavus.tavus_api.models import Video, VideoProperties, VideoRequest, VideoStatus
 
 REATTACH_TOLERANCE = timedelta(minutes=10)
 """A same-named video created this long before the flow run started is not ours."""

@@ -1,16 +1,16 @@
 """The Tavus Video API as a typed Python client (no Prefect in here).
 
 Example:
-    >>> from tavus_api import TavusClient, VideoRequest
+    >>> from prefect_tavus.tavus_api import TavusClient, VideoRequest
     >>> with TavusClient(api_key="...") as client:  # doctest: +SKIP
     ...     video = client.create_video(VideoRequest(replica_id="r79e1c033f", script="Hi!"))
     ...     ready = client.wait_for_video(video.video_id, timeout=1800)
 """
 
-from tavus_api._version import USER_AGENT, __version__
-from tavus_api.client import DEFAULT_BASE_URL, AsyncTavusClient, TavusClient
-from tavus_api.download import AsyncDownloadStream, DownloadResult, DownloadStream
-from tavus_api.errors import (
+from prefect_tavus.tavus_api._version import USER_AGENT, __version__
+from prefect_tavus.tavus_api.client import DEFAULT_BASE_URL, AsyncTavusClient, TavusClient
+from prefect_tavus.tavus_api.download import AsyncDownloadStream, DownloadResult, DownloadStream
+from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -26,7 +26,7 @@ from tavus_api.errors import (
     VideoFailedError,
     WaitTimeoutError,
 )
-from tavus_api.models import (
+from prefect_tavus.tavus_api.models import (
     Replica,
     ReplicaPage,
     ReplicaType,
@@ -39,7 +39,7 @@ from tavus_api.models import (
     VideoRequest,
     VideoStatus,
 )
-from tavus_api.retry import RetryPolicy
+from prefect_tavus.tavus_api.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from tavus_api._operations import (
+from prefect_tavus.tavus_api._operations import (
     ApiContext,
     describe,
     find_videos_by_name,
@@ -44,12 +44,12 @@ from tavus_api._operations import (
     raise_for,
     retry_after_of,
 )
-from tavus_api._steps import Operation, Send, Sleep
-from tavus_api.errors import APIStatusError, CreateOutcomeUnknownError, TavusError
-from tavus_api.models import Video, VideoRequest, VideoStatus
-from tavus_api.retry import not_acted_on, outcome_unknown
+from prefect_tavus.tavus_api._steps import Operation, Send, Sleep
+from prefect_tavus.tavus_api.errors import APIStatusError, CreateOutcomeUnknownError, TavusError
+from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
+from prefect_tavus.tavus_api.retry import not_acted_on, outcome_unknown
 
-logger = logging.getLogger("tavus_api")
+logger = logging.getLogger("prefect_tavus.tavus_api")
 
 REATTACH_TOLERANCE_SECONDS = 600.0
 """A same-named video created more than this long before the create began is someone

@@ -23,10 +23,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from tavus_api._redact import redact, truncate
-from tavus_api._steps import Emit, Operation, Outcome, Send, Sleep
-from tavus_api._version import USER_AGENT
-from tavus_api.errors import (
+from prefect_tavus.tavus_api._redact import redact, truncate
+from prefect_tavus.tavus_api._steps import Emit, Operation, Outcome, Send, Sleep
+from prefect_tavus.tavus_api._version import USER_AGENT
+from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -37,7 +37,7 @@ from tavus_api.errors import (
     ServerError,
     TavusError,
 )
-from tavus_api.models import (
+from prefect_tavus.tavus_api.models import (
     Replica,
     ReplicaPage,
     ReplicaType,
@@ -45,9 +45,14 @@ from tavus_api.models import (
     VideoPage,
     parse_timestamp,
 )
-from tavus_api.retry import RetryPolicy, is_retryable, outcome_unknown, parse_retry_after
+from prefect_tavus.tavus_api.retry import (
+    RetryPolicy,
+    is_retryable,
+    outcome_unknown,
+    parse_retry_after,
+)
 
-logger = logging.getLogger("tavus_api")
+logger = logging.getLogger("prefect_tavus.tavus_api")
 
 _NOT_FOUND_MESSAGE = re.compile(r"invalid[\s_-]*(video|replica)_?id", re.IGNORECASE)
 _NOT_FOUND_404 = re.compile(r"not\s*found", re.IGNORECASE)

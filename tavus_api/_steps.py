@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tavus_api.models import Video
+from prefect_tavus.tavus_api.models import Video
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ The API key travels only in the ``x-api-key`` header of API requests; downloads 
 a separate client without it. No log line, exception or ``repr`` contains it.
 
 Example:
-    >>> from tavus_api import TavusClient, VideoRequest
+    >>> from prefect_tavus.tavus_api import TavusClient, VideoRequest
     >>> with TavusClient(api_key="...") as client:  # doctest: +SKIP
     ...     video = client.create_video(
     ...         VideoRequest(replica_id="r79e1c033f", script="Hi!", video_name="hello-2025-07-14")
@@ -34,10 +34,10 @@ from typing import Any, BinaryIO, Self, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from tavus_api import _create, _operations, waiting
-from tavus_api._operations import ApiContext
-from tavus_api._steps import Emit, Notify, Operation, Send, Sleep, Step
-from tavus_api.download import (
+from prefect_tavus.tavus_api import _create, _operations, waiting
+from prefect_tavus.tavus_api._operations import ApiContext
+from prefect_tavus.tavus_api._steps import Emit, Notify, Operation, Send, Sleep, Step
+from prefect_tavus.tavus_api.download import (
     DEFAULT_CHUNK_SIZE,
     AsyncDownloadStream,
     DownloadResult,
@@ -45,7 +45,7 @@ from tavus_api.download import (
     destination,
     open_download,
 )
-from tavus_api.models import (
+from prefect_tavus.tavus_api.models import (
     Replica,
     ReplicaPage,
     ReplicaType,
@@ -54,7 +54,7 @@ from tavus_api.models import (
     VideoRequest,
     check_http_url,
 )
-from tavus_api.retry import RetryPolicy
+from prefect_tavus.tavus_api.retry import RetryPolicy
 
 T = TypeVar("T")
 

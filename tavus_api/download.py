@@ -31,12 +31,12 @@ from typing import Any, BinaryIO
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from tavus_api._operations import ApiContext, send_with_retries
-from tavus_api._redact import redact, safe_url
-from tavus_api._steps import Operation, Outcome
-from tavus_api._version import USER_AGENT
-from tavus_api.errors import DownloadError, TavusError
-from tavus_api.models import check_http_url
+from prefect_tavus.tavus_api._operations import ApiContext, send_with_retries
+from prefect_tavus.tavus_api._redact import redact, safe_url
+from prefect_tavus.tavus_api._steps import Operation, Outcome
+from prefect_tavus.tavus_api._version import USER_AGENT
+from prefect_tavus.tavus_api.errors import DownloadError, TavusError
+from prefect_tavus.tavus_api.models import check_http_url
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 

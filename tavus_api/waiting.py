@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import logging
 
-from tavus_api._operations import ApiContext, get_video
-from tavus_api._steps import Notify, Operation, Sleep
-from tavus_api.errors import NotFoundError, VideoDeletedError, VideoFailedError, WaitTimeoutError
-from tavus_api.models import Video, VideoStatus
+from prefect_tavus.tavus_api._operations import ApiContext, get_video
+from prefect_tavus.tavus_api._steps import Notify, Operation, Sleep
+from prefect_tavus.tavus_api.errors import (
+    NotFoundError,
+    VideoDeletedError,
+    VideoFailedError,
+    WaitTimeoutError,
+)
+from prefect_tavus.tavus_api.models import Video, VideoStatus
 
-logger = logging.getLogger("tavus_api")
+logger = logging.getLogger("prefect_tavus.tavus_api")
 
 NOT_FOUND_GRACE_SECONDS = 30.0
 """How long a just-created video may answer "Invalid video_id" before that is believed."""

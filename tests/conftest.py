@@ -16,7 +16,7 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
-from tavus_api.simulator import SimulatorConfig, SimulatorServer
+from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
 from tests._s3_expiry import S3ExpiryFront
 
 AWS_REGION = "us-east-1"

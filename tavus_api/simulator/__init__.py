@@ -4,7 +4,7 @@ It follows the Tavus Video API contract, fetches the media URLs it is given, ren
 real playable video with ffmpeg, sends callbacks and injects faults on request.
 
 Example:
-    >>> from tavus_api.simulator import SimulatorConfig, SimulatorServer
+    >>> from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
     >>> with SimulatorServer(SimulatorConfig(clock="manual")) as sim:  # doctest: +SKIP
     ...     ...  # point a client at sim.base_url with sim.api_key; sim.advance(10)
 
@@ -27,26 +27,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tavus_api.simulator.config import SimulatorConfig
-    from tavus_api.simulator.faults import FaultRule
-    from tavus_api.simulator.replicas import (
+    from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+    from prefect_tavus.tavus_api.simulator.faults import FaultRule
+    from prefect_tavus.tavus_api.simulator.replicas import (
         DEFAULT_REPLICA_ID,
         ERROR_REPLICA_ID,
         READY_REPLICA_ID,
         STOCK_REPLICAS,
         TRAINING_REPLICA_ID,
     )
-    from tavus_api.simulator.server import SimulatorServer
+    from prefect_tavus.tavus_api.simulator.server import SimulatorServer
 
 _EXPORTS = {
-    "SimulatorConfig": "tavus_api.simulator.config",
-    "FaultRule": "tavus_api.simulator.faults",
-    "SimulatorServer": "tavus_api.simulator.server",
-    "DEFAULT_REPLICA_ID": "tavus_api.simulator.replicas",
-    "READY_REPLICA_ID": "tavus_api.simulator.replicas",
-    "TRAINING_REPLICA_ID": "tavus_api.simulator.replicas",
-    "ERROR_REPLICA_ID": "tavus_api.simulator.replicas",
-    "STOCK_REPLICAS": "tavus_api.simulator.replicas",
+    "SimulatorConfig": "prefect_tavus.tavus_api.simulator.config",
+    "FaultRule": "prefect_tavus.tavus_api.simulator.faults",
+    "SimulatorServer": "prefect_tavus.tavus_api.simulator.server",
+    "DEFAULT_REPLICA_ID": "prefect_tavus.tavus_api.simulator.replicas",
+    "READY_REPLICA_ID": "prefect_tavus.tavus_api.simulator.replicas",
+    "TRAINING_REPLICA_ID": "prefect_tavus.tavus_api.simulator.replicas",
+    "ERROR_REPLICA_ID": "prefect_tavus.tavus_api.simulator.replicas",
+    "STOCK_REPLICAS": "prefect_tavus.tavus_api.simulator.replicas",
 }
 
 

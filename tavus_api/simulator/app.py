@@ -19,8 +19,8 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from tavus_api.simulator import messages as msg
-from tavus_api.simulator.bodies import (
+from prefect_tavus.tavus_api.simulator import messages as msg
+from prefect_tavus.tavus_api.simulator.bodies import (
     ApiError,
     bad_request,
     parse_create_video,
@@ -29,9 +29,9 @@ from tavus_api.simulator.bodies import (
     query_bool,
     query_int,
 )
-from tavus_api.simulator.faults import FaultRule
-from tavus_api.simulator.middleware import FaultMiddleware
-from tavus_api.simulator.state import SimulatorState
+from prefect_tavus.tavus_api.simulator.faults import FaultRule
+from prefect_tavus.tavus_api.simulator.middleware import FaultMiddleware
+from prefect_tavus.tavus_api.simulator.state import SimulatorState
 
 _MEDIA_NAME = re.compile(r"^([0-9a-f]{6,32})\.(mp4|webm|jpg|gif)$")
 _STREAM_FILE = re.compile(r"^[A-Za-z0-9_-]+\.(m3u8|ts)$")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from tavus_api.simulator.fetch import redact_url
+from prefect_tavus.tavus_api.simulator.fetch import redact_url
 
 
 class CallbackDelivery(BaseModel):

@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    from tavus_api.simulator.config import SimulatorConfig
-    from tavus_api.simulator.server import SimulatorServer
+    from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+    from prefect_tavus.tavus_api.simulator.server import SimulatorServer
 
     config = SimulatorConfig(
         api_keys=args.api_keys or ["sim-key"],

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tavus_api.media import AUDIO_MAX_BYTES
-from tavus_api.simulator.faults import FaultRule
-from tavus_api.simulator.replicas import ReplicaSeed, default_user_replicas
+from prefect_tavus.tavus_api.media import AUDIO_MAX_BYTES
+from prefect_tavus.tavus_api.simulator.faults import FaultRule
+from prefect_tavus.tavus_api.simulator.replicas import ReplicaSeed, default_user_replicas
 
 
 class SimulatorConfig(BaseModel):

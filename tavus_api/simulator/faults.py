@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tavus_api.simulator.routes import ROUTE_TEMPLATES
+from prefect_tavus.tavus_api.simulator.routes import ROUTE_TEMPLATES
 
 FaultKind = Literal["rate_limit", "server_error", "latency", "drop", "lost_response"]
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tavus_api.media import MediaInfo, MediaKind, probe_media
-from tavus_api.simulator.stats import Stats
+from prefect_tavus.tavus_api.media import MediaInfo, MediaKind, probe_media
+from prefect_tavus.tavus_api.simulator.stats import Stats
 
 _CHUNK = 256 * 1024
 

@@ -5,7 +5,7 @@ ffmpeg bundled by imageio-ffmpeg. Every helper writes ``path`` (parents created)
 returns it as a :class:`~pathlib.Path`.
 
 Example:
-    >>> from tavus_api.simulator.fixtures import make_wav, make_png
+    >>> from prefect_tavus.tavus_api.simulator.fixtures import make_wav, make_png
     >>> make_wav(tmp_path / "voice.wav", seconds=4)  # doctest: +SKIP
     PosixPath('.../voice.wav')
 """
@@ -20,7 +20,7 @@ import zlib
 from pathlib import Path
 from typing import Literal
 
-from tavus_api.simulator.ffmpeg import run_ffmpeg
+from prefect_tavus.tavus_api.simulator.ffmpeg import run_ffmpeg
 
 VideoFormat = Literal["mp4", "mov", "webm"]
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tavus_api.simulator.faults import FaultInjector, FaultRule
-from tavus_api.simulator.routes import ADMIN_PREFIX, match_route
-from tavus_api.simulator.stats import Stats
+from prefect_tavus.tavus_api.simulator.faults import FaultInjector, FaultRule
+from prefect_tavus.tavus_api.simulator.routes import ADMIN_PREFIX, match_route
+from prefect_tavus.tavus_api.simulator.stats import Stats
 
 _REASONS = {
     429: "Too many requests, please slow down",

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from tavus_api.media import MediaError, MediaKind
-from tavus_api.simulator.bodies import CreateVideo
-from tavus_api.simulator.config import SimulatorConfig
-from tavus_api.simulator.fetch import Fetched, Fetcher, FetchError
-from tavus_api.simulator.render import Rendered, Renderer, RenderSpec
+from prefect_tavus.tavus_api.media import MediaError, MediaKind
+from prefect_tavus.tavus_api.simulator.bodies import CreateVideo
+from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+from prefect_tavus.tavus_api.simulator.fetch import Fetched, Fetcher, FetchError
+from prefect_tavus.tavus_api.simulator.render import Rendered, Renderer, RenderSpec
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tavus_api.simulator.ffmpeg import run_ffmpeg
-from tavus_api.simulator.stats import Stats
+from prefect_tavus.tavus_api.simulator.ffmpeg import run_ffmpeg
+from prefect_tavus.tavus_api.simulator.stats import Stats
 
 RECIPE_VERSION = 1
 

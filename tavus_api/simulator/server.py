@@ -1,7 +1,7 @@
 """Run the simulator: uvicorn on a loopback port, in a thread (tests) or the foreground (CLI).
 
 Example:
-    >>> from tavus_api.simulator import FaultRule, SimulatorConfig, SimulatorServer
+    >>> from prefect_tavus.tavus_api.simulator import FaultRule, SimulatorConfig, SimulatorServer
     >>> cfg = SimulatorConfig(api_keys=["sim-key"], clock="manual", generation_seconds=5)
     >>> with SimulatorServer(cfg) as sim:  # doctest: +SKIP
     ...     r = httpx.post(f"{sim.base_url}/v2/videos", headers={"x-api-key": sim.api_key},
@@ -24,11 +24,11 @@ from typing import Any
 
 import uvicorn
 
-from tavus_api.simulator.app import build_app
-from tavus_api.simulator.callbacks import CallbackDelivery
-from tavus_api.simulator.config import SimulatorConfig
-from tavus_api.simulator.faults import FaultRule
-from tavus_api.simulator.state import SimulatorState
+from prefect_tavus.tavus_api.simulator.app import build_app
+from prefect_tavus.tavus_api.simulator.callbacks import CallbackDelivery
+from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+from prefect_tavus.tavus_api.simulator.faults import FaultRule
+from prefect_tavus.tavus_api.simulator.state import SimulatorState
 
 logger = logging.getLogger(__name__)
 

@@ -29,17 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tavus_api.simulator import messages as msg
-from tavus_api.simulator.bodies import ApiError, CreateVideo
-from tavus_api.simulator.callbacks import CallbackSender
-from tavus_api.simulator.clock import Clock
-from tavus_api.simulator.config import SimulatorConfig
-from tavus_api.simulator.faults import FaultInjector
-from tavus_api.simulator.fetch import Fetcher
-from tavus_api.simulator.pipeline import Outcome, prepare
-from tavus_api.simulator.render import Renderer
-from tavus_api.simulator.replicas import STOCK_CREATED_AT, STOCK_REPLICAS, ReplicaSeed
-from tavus_api.simulator.stats import Stats
+from prefect_tavus.tavus_api.simulator import messages as msg
+from prefect_tavus.tavus_api.simulator.bodies import ApiError, CreateVideo
+from prefect_tavus.tavus_api.simulator.callbacks import CallbackSender
+from prefect_tavus.tavus_api.simulator.clock import Clock
+from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+from prefect_tavus.tavus_api.simulator.faults import FaultInjector
+from prefect_tavus.tavus_api.simulator.fetch import Fetcher
+from prefect_tavus.tavus_api.simulator.pipeline import Outcome, prepare
+from prefect_tavus.tavus_api.simulator.render import Renderer
+from prefect_tavus.tavus_api.simulator.replicas import STOCK_CREATED_AT, STOCK_REPLICAS, ReplicaSeed
+from prefect_tavus.tavus_api.simulator.stats import Stats
 
 
 @dataclass

@@ -15,10 +15,10 @@ from prefect.settings import PREFECT_API_URL
 from prefect.testing.standard_test_suites import BlockStandardTestSuite
 from pydantic import ValidationError
 
-from blocks import TavusCredentials
-from tavus_api.client import AsyncTavusClient, TavusClient
-from tavus_api.errors import AuthenticationError
-from tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorServer
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.tavus_api.client import AsyncTavusClient, TavusClient
+from prefect_tavus.tavus_api.errors import AuthenticationError
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorServer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -101,7 +101,7 @@ def test_settings_are_validated() -> None:
 def test_prefect_block_register_finds_the_block(prefect_api: None) -> None:
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
     done = subprocess.run(
-        [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks"],
+        [sys.executable, "-m", "prefect", "block", "register", "-m", "prefect_tavus.blocks"],
         cwd=ROOT,
         env=env,
         capture_output=True,

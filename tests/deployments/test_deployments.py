@@ -10,11 +10,11 @@ from mutagen.mp4 import MP4
 from prefect.schedules import Cron
 from prefect_aws import S3Bucket
 
-from blocks import TavusCredentials
 from deployments import create_blocks, demo
 from deployments.serve import deployment_specs
-from flows import VideoJob, generate_video
-from flows.generate import build_options
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows import VideoJob, generate_video
+from prefect_tavus.flows.generate import build_options
 
 
 def test_every_deployment_points_at_the_flow_with_valid_parameters() -> None:

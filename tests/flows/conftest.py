@@ -17,9 +17,15 @@ from typing import Any
 import pytest
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
-from blocks import TavusCredentials
-from tavus_api.simulator import SimulatorConfig, SimulatorServer
-from tavus_api.simulator.fixtures import make_jpeg, make_mp3, make_png, make_video, make_wav
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
+from prefect_tavus.tavus_api.simulator.fixtures import (
+    make_jpeg,
+    make_mp3,
+    make_png,
+    make_video,
+    make_wav,
+)
 
 API_KEY = "sk-sim-SECRET-7f3a9c"
 """A distinctive key, so any leak into logs, artifacts or events is easy to spot."""

@@ -20,8 +20,8 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
 
 from deployments.serve import deployment_specs
-from flows import generate_video
-from tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.flows import generate_video
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from tests.flows.conftest import Env, Media
 
 pytestmark = pytest.mark.timeout(120)

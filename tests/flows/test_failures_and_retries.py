@@ -7,10 +7,10 @@ from prefect import get_client
 from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
-from flows import MediaUrlExpiredError, VideoJob, generate_video
-from flows.events import VIDEO_CREATED, VIDEO_FAILED
-from tavus_api.errors import VideoFailedError
-from tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule
+from prefect_tavus.flows import MediaUrlExpiredError, VideoJob, generate_video
+from prefect_tavus.flows.events import VIDEO_CREATED, VIDEO_FAILED
+from prefect_tavus.tavus_api.errors import VideoFailedError
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule
 from tests._s3_expiry import S3ExpiryFront
 from tests.flows._observe import assert_no_secrets, read_logs, record
 from tests.flows.conftest import API_KEY, Env, Media

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from mutagen.mp4 import MP4
 
-from flows import VideoJob, VideoResult, generate_video
-from flows.events import VIDEO_CREATED, VIDEO_READY, VIDEO_STORED
-from tavus_api.media import MediaKind, probe_media
-from tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.flows import VideoJob, VideoResult, generate_video
+from prefect_tavus.flows.events import VIDEO_CREATED, VIDEO_READY, VIDEO_STORED
+from prefect_tavus.tavus_api.media import MediaKind, probe_media
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from tests.flows._observe import assert_no_secrets, record
 from tests.flows.conftest import API_KEY, Env, Media
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from prefect_aws import S3Bucket
 
-from flows import InvalidVideoJob, generate_video
-from tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID
-from tavus_api.simulator.fixtures import make_wav
+from prefect_tavus.flows import InvalidVideoJob, generate_video
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID
+from prefect_tavus.tavus_api.simulator.fixtures import make_wav
 from tests.flows._observe import SIGNATURE_MARKERS, assert_no_secrets, read_logs
 from tests.flows.conftest import API_KEY, Env, Media
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from prefect_aws import AwsCredentials, S3Bucket
 
-from flows import PresignedMedia, UploadedMedia, presign_media, upload_media
-from flows.sources import SourceError
-from flows.storage import MULTIPART_THRESHOLD
-from tavus_api.media import MediaError
+from prefect_tavus.flows import PresignedMedia, UploadedMedia, presign_media, upload_media
+from prefect_tavus.flows.sources import SourceError
+from prefect_tavus.flows.storage import MULTIPART_THRESHOLD
+from prefect_tavus.tavus_api.media import MediaError
 from tests.flows.conftest import Env, Media
 
 pytestmark = pytest.mark.timeout(60)

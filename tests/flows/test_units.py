@@ -11,17 +11,22 @@ from uuid import uuid4
 import pytest
 from pydantic import SecretStr
 
-from flows.errors import InvalidVideoJob, MediaUrlExpiredError
-from flows.media import PresignedMedia
-from flows.parameters import VideoJob
-from flows.redact import redact, safe_url
-from flows.sources import MediaSource, SourceType, name_mismatch
-from flows.storage import S3Location, S3RangeReader, join_key
-from flows.validation import check_rules, coerce_job
-from flows.video import _create_cache_key, _find_existing, build_request, redactions_for
-from tavus_api.errors import CreateOutcomeUnknownError
-from tavus_api.media import MediaInfo
-from tavus_api.models import ScrollType, Video
+from prefect_tavus.flows.errors import InvalidVideoJob, MediaUrlExpiredError
+from prefect_tavus.flows.media import PresignedMedia
+from prefect_tavus.flows.parameters import VideoJob
+from prefect_tavus.flows.redact import redact, safe_url
+from prefect_tavus.flows.sources import MediaSource, SourceType, name_mismatch
+from prefect_tavus.flows.storage import S3Location, S3RangeReader, join_key
+from prefect_tavus.flows.validation import check_rules, coerce_job
+from prefect_tavus.flows.video import (
+    _create_cache_key,
+    _find_existing,
+    build_request,
+    redactions_for,
+)
+from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError
+from prefect_tavus.tavus_api.media import MediaInfo
+from prefect_tavus.tavus_api.models import ScrollType, Video
 
 SIGNED = "https://b.s3.amazonaws.com/k.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import respx
 
-from tavus_api import AsyncTavusClient, RetryPolicy, TavusClient
+from prefect_tavus.tavus_api import AsyncTavusClient, RetryPolicy, TavusClient
 
 BASE_URL = "https://tavus.test"  # .test never resolves: nothing here can reach the internet
 API_KEY = "sk-live-7f3e9c-SECRET-do-not-log"
@@ -111,7 +111,7 @@ SIM_KEY = "sim-key"
 
 def simulator_config(**overrides: Any) -> Any:
     """The simulator settings these tests use: manual clock, quick generation."""
-    from tavus_api.simulator import SimulatorConfig
+    from prefect_tavus.tavus_api.simulator import SimulatorConfig
 
     settings: dict[str, Any] = {
         "api_keys": [SIM_KEY],

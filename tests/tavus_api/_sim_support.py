@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tavus_api.simulator import SimulatorServer
+from prefect_tavus.tavus_api.simulator import SimulatorServer
 from tests.contract import check_exchange
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tavus_api.simulator import SimulatorServer
+from prefect_tavus.tavus_api.simulator import SimulatorServer
 from tests.tavus_api._client_support import simulator_config
 
 

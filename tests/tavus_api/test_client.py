@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     USER_AGENT,
     APIConnectionError,
     APIStatusError,
@@ -292,7 +292,7 @@ async def test_transport_errors_are_typed(api: Twin, exc: Exception, error: type
 async def test_api_key_never_in_errors_repr_or_logs(
     kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="tavus_api")
+    caplog.set_level(logging.DEBUG, logger="prefect_tavus.tavus_api")
     client = make_client(kind, FakeTime(), retry=no_jitter(max_retries=2))
     twin = Twin(client)
     assert API_KEY not in repr(client)

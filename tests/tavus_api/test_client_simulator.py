@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -22,7 +22,7 @@ from tavus_api import (
     VideoRequest,
     VideoStatus,
 )
-from tavus_api.simulator import (
+from prefect_tavus.tavus_api.simulator import (
     DEFAULT_REPLICA_ID,
     READY_REPLICA_ID,
     FaultRule,

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     AsyncTavusClient,
     AuthenticationError,
     BadRequestError,
@@ -28,7 +28,7 @@ from tavus_api import (
     TavusClient,
     VideoRequest,
 )
-from tavus_api.simulator import DEFAULT_REPLICA_ID, READY_REPLICA_ID, SimulatorServer
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, READY_REPLICA_ID, SimulatorServer
 from tests.contract import SPEC_HOST, SPEC_PATH, OpenAPIRequest, OpenAPIResponse, spec
 from tests.tavus_api._client_support import KINDS, SimTime, Twin, no_jitter
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from tavus_api import USER_AGENT, DownloadError, DownloadResult, DownloadStream
+from prefect_tavus.tavus_api import USER_AGENT, DownloadError, DownloadResult, DownloadStream
 from tests.tavus_api._client_support import (
     KINDS,
     FakeTime,

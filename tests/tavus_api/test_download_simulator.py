@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tavus_api import DownloadError, Video, VideoRequest
-from tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule, SimulatorServer
+from prefect_tavus.tavus_api import DownloadError, Video, VideoRequest
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule, SimulatorServer
 from tests.tavus_api._client_support import (
     KINDS,
     SimTime,

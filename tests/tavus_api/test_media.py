@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tavus_api.media import (
+from prefect_tavus.tavus_api.media import (
     ALLOWED_FORMATS,
     AUDIO_MAX_BYTES,
     CONTENT_TYPES,
@@ -17,7 +17,13 @@ from tavus_api.media import (
     probe_media,
     sniff_format,
 )
-from tavus_api.simulator.fixtures import make_jpeg, make_mp3, make_png, make_video, make_wav
+from prefect_tavus.tavus_api.simulator.fixtures import (
+    make_jpeg,
+    make_mp3,
+    make_png,
+    make_video,
+    make_wav,
+)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     APIConnectionError,
     APITimeoutError,
     BadRequestError,
@@ -25,7 +25,7 @@ from tavus_api import (
     ServerError,
     VideoRequest,
 )
-from tavus_api.retry import parse_retry_after
+from prefect_tavus.tavus_api.retry import parse_retry_after
 from tests.tavus_api._client_support import (
     KINDS,
     Harness,
@@ -319,7 +319,7 @@ async def test_unknown_outcome_with_no_match_sends_again(h: Harness, failure: ob
 async def test_unknown_outcome_with_one_match_reattaches(
     h: Harness, failure: object, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="tavus_api")
+    caplog.set_level(logging.WARNING, logger="prefect_tavus.tavus_api")
     mine = video_json("mine000001", video_name=NAME, status="queued")
     with mock_api() as router:
         post = router.post("/v2/videos").mock(side_effect=[failure, _created("dup0000001")])

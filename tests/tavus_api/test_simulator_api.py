@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from tavus_api.simulator import (
+from prefect_tavus.tavus_api.simulator import (
     DEFAULT_REPLICA_ID,
     ERROR_REPLICA_ID,
     READY_REPLICA_ID,
@@ -416,9 +416,9 @@ def test_stats_count_requests_per_route_and_status(simulator: SimulatorServer):
 async def test_admin_api_refuses_non_loopback_clients(tmp_path, loopback_only: bool, expected: int):
     # A client from another address can't be produced over 127.0.0.1, so this one talks to
     # the ASGI app in-process, as 10.1.2.3.
-    from tavus_api.simulator.app import build_app
-    from tavus_api.simulator.config import SimulatorConfig
-    from tavus_api.simulator.state import SimulatorState
+    from prefect_tavus.tavus_api.simulator.app import build_app
+    from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
+    from prefect_tavus.tavus_api.simulator.state import SimulatorState
 
     state = SimulatorState(
         SimulatorConfig(clock="manual", admin_loopback_only=loopback_only), tmp_path

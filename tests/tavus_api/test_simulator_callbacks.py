@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tavus_api.models import Video
-from tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID, SimulatorServer
+from prefect_tavus.tavus_api.models import Video
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID, SimulatorServer
 from tests.tavus_api._sim_support import api, create
 
 pytestmark = pytest.mark.timeout(60)

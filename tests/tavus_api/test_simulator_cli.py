@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tavus_api.simulator import DEFAULT_REPLICA_ID
-from tavus_api.simulator.cli import build_parser
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.tavus_api.simulator.cli import build_parser
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -28,7 +28,11 @@ def free_port() -> int:
 def command() -> list[str]:
     """The installed console script, as a user runs it (the module if not installed)."""
     script = Path(sys.executable).with_name("tavus-sim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tavus_api.simulator.cli"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-m", "prefect_tavus.tavus_api.simulator.cli"]
+    )
 
 
 def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -95,7 +99,7 @@ def test_cli_defaults():
 def test_without_the_simulator_extra_it_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tavus_api.simulator import cli
+    from prefect_tavus.tavus_api.simulator import cli
 
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if not installed
     assert cli.main(["--port", "0"]) == 2

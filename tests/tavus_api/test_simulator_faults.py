@@ -8,7 +8,12 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule, SimulatorConfig, SimulatorServer
+from prefect_tavus.tavus_api.simulator import (
+    DEFAULT_REPLICA_ID,
+    FaultRule,
+    SimulatorConfig,
+    SimulatorServer,
+)
 from tests.tavus_api._sim_support import api
 
 pytestmark = pytest.mark.timeout(60)

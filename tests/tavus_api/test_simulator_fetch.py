@@ -15,10 +15,16 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorServer
-from tavus_api.simulator.ffmpeg import ffmpeg_exe, probe
-from tavus_api.simulator.fixtures import make_jpeg, make_mp3, make_png, make_video, make_wav
-from tavus_api.simulator.messages import STATUS_DETAILS
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, SimulatorServer
+from prefect_tavus.tavus_api.simulator.ffmpeg import ffmpeg_exe, probe
+from prefect_tavus.tavus_api.simulator.fixtures import (
+    make_jpeg,
+    make_mp3,
+    make_png,
+    make_video,
+    make_wav,
+)
+from prefect_tavus.tavus_api.simulator.messages import STATUS_DETAILS
 from tests.conftest import AWS_REGION
 from tests.tavus_api._sim_support import api, create
 

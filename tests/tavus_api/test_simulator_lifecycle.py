@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tavus_api.media import MediaFormat, sniff_format
-from tavus_api.simulator import (
+from prefect_tavus.tavus_api.media import MediaFormat, sniff_format
+from prefect_tavus.tavus_api.simulator import (
     DEFAULT_REPLICA_ID,
     ERROR_REPLICA_ID,
     TRAINING_REPLICA_ID,
     SimulatorServer,
 )
-from tavus_api.simulator.ffmpeg import probe
-from tavus_api.simulator.messages import callback_time
+from prefect_tavus.tavus_api.simulator.ffmpeg import probe
+from prefect_tavus.tavus_api.simulator.messages import callback_time
 from tests.tavus_api._sim_support import api, check_contract, create
 
 pytestmark = pytest.mark.timeout(90)

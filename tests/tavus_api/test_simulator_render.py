@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tavus_api.simulator import DEFAULT_REPLICA_ID
-from tavus_api.simulator.ffmpeg import FFmpegError
-from tavus_api.simulator.render import Renderer, RenderSpec
-from tavus_api.simulator.stats import Stats
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
+from prefect_tavus.tavus_api.simulator.ffmpeg import FFmpegError
+from prefect_tavus.tavus_api.simulator.render import Renderer, RenderSpec
+from prefect_tavus.tavus_api.simulator.stats import Stats
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     NotFoundError,
     Video,
     VideoDeletedError,
@@ -17,7 +17,7 @@ from tavus_api import (
     VideoStatus,
     WaitTimeoutError,
 )
-from tavus_api.waiting import next_poll_delay
+from prefect_tavus.tavus_api.waiting import next_poll_delay
 from tests.tavus_api._client_support import (
     KINDS,
     FakeTime,

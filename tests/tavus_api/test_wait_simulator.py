@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tavus_api import (
+from prefect_tavus.tavus_api import (
     AsyncTavusClient,
     RetryPolicy,
     Video,
@@ -16,7 +16,7 @@ from tavus_api import (
     VideoStatus,
     WaitTimeoutError,
 )
-from tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID, SimulatorServer
+from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, ERROR_REPLICA_ID, SimulatorServer
 from tests.tavus_api._client_support import (
     KINDS,
     FakeTime,
