@@ -3,7 +3,10 @@
 Both kinds can be advanced (an offset is added), so a real-clock run can still skip ahead.
 
 Example:
-    >>> c = Clock("manual"); t0 = c.now(); c.advance(5); c.now() - t0
+    >>> c = Clock("manual")
+    >>> t0 = c.now()
+    >>> _ = c.advance(5)
+    >>> c.now() - t0
     5.0
 """
 
