@@ -1,5 +1,8 @@
 """prefect-tavus: Tavus AI videos from Prefect.
 
+In the repository, ``prefect_tavus/flows``, ``/blocks`` and ``/tavus_api`` are symbolic links
+to the top-level folders that hold the code; a wheel holds the files themselves.
+
 Every installed name lives under this one namespace, so a project's own ``flows/`` or
 ``blocks/`` package never shadows ours (nor ours theirs):
 
