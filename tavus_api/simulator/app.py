@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -31,6 +39,7 @@ from prefect_tavus.tavus_api.simulator.bodies import (
 )
 from prefect_tavus.tavus_api.simulator.faults import FaultRule
 from prefect_tavus.tavus_api.simulator.middleware import FaultMiddleware
+from prefect_tavus.tavus_api.simulator.padded import can_pad, chunks
 from prefect_tavus.tavus_api.simulator.state import SimulatorState
 
 _MEDIA_NAME = re.compile(r"^([0-9a-f]{6,32})\.(mp4|webm|jpg|gif)$")
@@ -132,13 +141,18 @@ def build_app(state: SimulatorState) -> ASGIApp:
         kind = ext if ext in ("jpg", "gif") else "video"
         if kind == "video" and state.video_extension(video_id) != ext:
             return _not_found()
+        await run_in_threadpool(state.ensure_files, video_id)
         path = state.video_file(video_id, kind)
         if path is None or not path.exists():
             return _not_found()
+        size = state.config.output_size_bytes
+        if ext == "mp4" and size is not None and can_pad(path.stat().st_size, size):
+            return await _padded_mp4(request, path, size)
         return FileResponse(path, media_type=_MEDIA_TYPES[ext])
 
     async def stream(request: Request) -> Response:
         name = request.path_params["name"]
+        await run_in_threadpool(state.ensure_files, request.path_params["video_id"])
         folder = state.stream_dir(request.path_params["video_id"])
         match = _STREAM_FILE.match(name)
         if folder is None or match is None or not (folder / name).is_file():
@@ -230,7 +244,24 @@ def build_app(state: SimulatorState) -> ASGIApp:
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
-    return JSONResponse(exc.payload, status_code=exc.status)
+    return JSONResponse(exc.payload, status_code=exc.status, headers=exc.headers)
+
+
+async def _padded_mp4(request: Request, path: Path, size: int) -> Response:
+    """The render at ``path`` grown to ``size`` bytes (see :mod:`.padded`), streamed.
+
+    Range requests get the whole body (allowed by RFC 9110; the download code sends none).
+    """
+    headers = {"content-length": str(size)}
+    if request.method == "HEAD":
+        return Response(headers=headers, media_type=_MEDIA_TYPES["mp4"])
+    head = await run_in_threadpool(path.read_bytes)
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks(head, size):  # no I/O: the padding is a constant chunk
+            yield chunk
+
+    return StreamingResponse(body(), headers=headers, media_type=_MEDIA_TYPES["mp4"])
 
 
 def _not_found() -> Response:

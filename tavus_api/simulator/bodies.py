@@ -13,14 +13,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from prefect_tavus.tavus_api.errors import PickleSafeError
+from prefect_tavus.tavus_api.models import is_blank
 
-class ApiError(Exception):
-    """An HTTP answer other than success: ``status`` and the JSON ``payload``."""
 
-    def __init__(self, status: int, payload: dict[str, Any]) -> None:
+class ApiError(PickleSafeError):
+    """An HTTP answer other than success: ``status``, the JSON ``payload``, extra ``headers``."""
+
+    def __init__(
+        self, status: int, payload: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(payload)
         self.status = status
         self.payload = payload
+        self.headers = headers or {}
 
 
 def bad_request(message: str) -> ApiError:
@@ -97,7 +103,7 @@ def parse_create_video(raw: bytes) -> CreateVideo:
         raise bad_request("Provide either script or audio_url, not both")
     if script is None and not urls["audio_url"]:
         raise bad_request("Either script or audio_url is required")
-    if script is not None and not script.strip():
+    if script is not None and is_blank(script):  # zero-width and BOM-only scripts too
         raise bad_request("script must not be empty")
     fast = _bool(body, "fast")
     transparent = _bool(body, "transparent_background")

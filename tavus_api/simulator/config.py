@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from prefect_tavus.tavus_api.media import AUDIO_MAX_BYTES
 from prefect_tavus.tavus_api.simulator.faults import FaultRule
@@ -24,6 +24,34 @@ class SimulatorConfig(BaseModel):
     Documented Tavus contradictions are options: ``page_base`` (0 per the 2026 docs, or
     1), ``delete_status`` for delete/rename success (200 per the docs, or 204 as some
     clients expect), ``unknown_id_status`` (400 ``Invalid video_id`` per the docs, or 404).
+
+    Load and scale (for the batch flow's tests and the benchmarks; Tavus documents no
+    video quota, so these are off by default):
+
+    - ``quota_creates_per_second``: at most this many accepted ``POST /v2/videos`` in any
+      1 s window (sliding, on the simulator's clock).
+    - ``quota_concurrent_generating``: at most this many videos ``queued`` or
+      ``generating`` at once.
+
+      A create over either quota is answered 429 ``{"error": ...}`` with ``Retry-After``
+      (whole seconds until the window lets one more in, or until the first unfinished video
+      is due to be ready) and creates nothing. A 429 never hides a 400: the body is checked
+      first. ``/_sim/stats`` counts them as ``rate_limited`` (and per route).
+    - ``generation_jitter_seconds``: each video generates for ``generation_seconds`` plus a
+      uniform draw from ``[-jitter, +jitter]``; the draws follow ``seed``.
+    - ``preexisting_videos``: that many ``ready`` videos already in the account at start
+      (and after a reset), created a day and more ago, one minute apart. They cost nothing
+      until one of their files is requested, which renders it then (one shared render).
+    - ``list_order``: order of ``GET /v2/videos`` (``newest`` first, as before, or
+      ``oldest``). ``limit`` has no maximum, as Tavus documents none.
+    - ``output_size_bytes``: every MP4 download is this many bytes: the real render, then a
+      ``free`` box MP4 readers skip (duration and playback unchanged), streamed without
+      holding or writing the padding. Served as is when the render is already that large.
+
+    Example:
+        >>> SimulatorConfig(quota_creates_per_second=20, generation_jitter_seconds=1,
+        ...                 preexisting_videos=5000, output_size_bytes=2 * 1024**3).list_order
+        'newest'
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -73,3 +101,31 @@ class SimulatorConfig(BaseModel):
         None, description="Base of URLs handed out; defaults to http://host:port."
     )
     admin_loopback_only: bool = Field(True, description="Refuse /_sim/ from non-loopback.")
+    quota_creates_per_second: int | None = Field(
+        None, ge=1, description="Accepted creates in any 1 s window; more get 429 (None: no cap)."
+    )
+    quota_concurrent_generating: int | None = Field(
+        None, ge=1, description="Videos queued or generating at once; more get 429 (None: no cap)."
+    )
+    generation_jitter_seconds: float = Field(
+        0.0, ge=0, description="Each video generates generation_seconds +- a uniform draw of this."
+    )
+    preexisting_videos: int = Field(
+        0, ge=0, le=1_000_000, description="Ready videos in the account at start (old, cheap)."
+    )
+    list_order: Literal["newest", "oldest"] = Field(
+        "newest", description="Order of GET /v2/videos: newest or oldest first."
+    )
+    output_size_bytes: int | None = Field(
+        None, gt=0, description="Size of every MP4 download (render + free-box padding, streamed)."
+    )
+
+    @model_validator(mode="after")
+    def _jitter_within_generation(self) -> SimulatorConfig:
+        if self.generation_jitter_seconds > self.generation_seconds:
+            raise ValueError(
+                f"generation_jitter_seconds ({self.generation_jitter_seconds}) must not exceed "
+                f"generation_seconds ({self.generation_seconds}): a video cannot generate for "
+                "less than no time"
+            )
+        return self

@@ -22,6 +22,9 @@ VIDEO_ERROR = (
     "Please check your inputs or try your request again."
 )
 
+PREEXISTING_SCRIPT = "This video was in the account before the simulator started."
+"""Script of every pre-existing video (one shared render)."""
+
 _PREFIX = "There was an issue generating your video."
 
 STATUS_DETAILS: dict[str, str] = {

@@ -5,6 +5,9 @@ A video is ``queued`` for ``queue_seconds`` (or while its replica trains), then
 (in a worker thread) while ``generation_progress`` climbs; ``generation_seconds`` after
 it started it is ``ready`` (files published) or, as soon as an input fails, ``error``
 with the documented ``status_details``. Callbacks go out on ``ready`` and ``error``.
+Each video's generation time is drawn at create (``generation_jitter_seconds``, seeded);
+creates over the account quota are refused with 429 (:mod:`.quota`); pre-existing videos
+are rendered only when one of their files is first asked for (:meth:`ensure_files`).
 
 :meth:`SimulatorState.process` performs every transition that is due at the current
 clock time; with ``wait=True`` it first waits for the downloads and renders it started,
@@ -37,8 +40,14 @@ from prefect_tavus.tavus_api.simulator.config import SimulatorConfig
 from prefect_tavus.tavus_api.simulator.faults import FaultInjector
 from prefect_tavus.tavus_api.simulator.fetch import Fetcher
 from prefect_tavus.tavus_api.simulator.pipeline import Outcome, prepare
+from prefect_tavus.tavus_api.simulator.quota import CreateQuota
 from prefect_tavus.tavus_api.simulator.render import Renderer
-from prefect_tavus.tavus_api.simulator.replicas import STOCK_CREATED_AT, STOCK_REPLICAS, ReplicaSeed
+from prefect_tavus.tavus_api.simulator.replicas import (
+    DEFAULT_REPLICA_ID,
+    STOCK_CREATED_AT,
+    STOCK_REPLICAS,
+    ReplicaSeed,
+)
 from prefect_tavus.tavus_api.simulator.stats import Stats
 
 
@@ -83,6 +92,9 @@ class VideoRecord:
     extension: str = "mp4"
     files: dict[str, Path] = field(default_factory=dict)
     hls_dir: Path | None = None
+    generation_seconds: float = 0.0
+    render_on_demand: bool = False
+    """Ready without files yet (a pre-existing video): rendered when a file is asked for."""
 
     @property
     def replica_id(self) -> str:
@@ -129,6 +141,12 @@ class SimulatorState:
 
     def _init_records(self) -> None:
         self._rng = random.Random(self.config.seed)
+        # Its own stream, so the jitter of the n-th create depends only on the seed.
+        self._jitter_rng = random.Random(f"generation-jitter-{self.config.seed}")
+        self.quota = CreateQuota(
+            per_second=self.config.quota_creates_per_second,
+            concurrent=self.config.quota_concurrent_generating,
+        )
         self._videos: dict[str, VideoRecord] = {}
         self._active: dict[str, VideoRecord] = {}  # queued or generating
         self._replicas: dict[str, ReplicaRecord] = {}
@@ -138,6 +156,7 @@ class SimulatorState:
             self._add_replica(seed, STOCK_CREATED_AT)
         for seed in self.config.user_replicas:
             self._add_replica(seed, now - 86_400)
+        self._add_preexisting_videos(now)
         shutil.rmtree(self.videos_dir, ignore_errors=True)
         self.videos_dir.mkdir(parents=True, exist_ok=True)
 
@@ -156,6 +175,24 @@ class SimulatorState:
             error_message=seed.error_message,
             training_done_at=done_at,
         )
+
+    def _add_preexisting_videos(self, now: float) -> None:
+        """``config.preexisting_videos`` ready videos, a day and more old, a minute apart."""
+        count = self.config.preexisting_videos
+        request = CreateVideo(replica_id=DEFAULT_REPLICA_ID, script=msg.PREEXISTING_SCRIPT)
+        for index in range(count):
+            created_at = now - 86_400 - 60 * (count - index)
+            video_id = self._new_id("", 10, self._videos)
+            self._videos[video_id] = VideoRecord(
+                video_id=video_id,
+                video_name=f"Pre-existing video {index + 1}",
+                request=request,
+                created_at=created_at,
+                updated_at=created_at + 60,
+                status="ready",
+                status_details=msg.VIDEO_SUCCESS,
+                render_on_demand=True,
+            )
 
     def reset(self, config: SimulatorConfig | None = None) -> None:
         """Forget every video, user replica, count, fault, callback; restart the clock.
@@ -206,7 +243,7 @@ class SimulatorState:
 
     def _progress(self, video: VideoRecord, now: float) -> int:
         if video.status == "generating" and video.started_at is not None:
-            total = self.config.generation_seconds
+            total = video.generation_seconds
             if total <= 0:
                 return 99
             return max(0, min(99, int(100 * (now - video.started_at) / total)))
@@ -216,14 +253,20 @@ class SimulatorState:
 
     def _urls(self, video: VideoRecord) -> dict[str, str | None]:
         media = f"{self.base_url}/media/{video.video_id}"
-        files = video.files
+        lazy = video.render_on_demand
+
+        def has(kind: str) -> bool:
+            return lazy or kind in video.files
+
         return {
-            "download_url": f"{media}.{video.extension}" if "video" in files else None,
+            "download_url": f"{media}.{video.extension}" if has("video") else None,
             "stream_url": (
-                f"{self.base_url}/stream/{video.video_id}/index.m3u8" if video.hls_dir else None
+                f"{self.base_url}/stream/{video.video_id}/index.m3u8"
+                if lazy or video.hls_dir
+                else None
             ),
-            "still_image_thumbnail_url": f"{media}.jpg" if "jpg" in files else None,
-            "gif_thumbnail_url": f"{media}.gif" if "gif" in files else None,
+            "still_image_thumbnail_url": f"{media}.jpg" if has("jpg") else None,
+            "gif_thumbnail_url": f"{media}.gif" if has("gif") else None,
         }
 
     def _video_json(
@@ -289,12 +332,18 @@ class SimulatorState:
     # --- videos --------------------------------------------------------------------------------
 
     def create_video(self, request: CreateVideo) -> dict[str, Any]:
-        """Store a new ``queued`` video; the create response (RFC 1123 ``created_at``)."""
+        """Store a new ``queued`` video; the create response (RFC 1123 ``created_at``).
+
+        Raises:
+            ApiError: 400 for an unknown replica; 429 with ``Retry-After`` over the quota
+                (nothing stored).
+        """
         with self._lock:
             replica = self._replicas.get(request.replica_id)
             if replica is None or replica.deleted:
                 raise ApiError(400, {"error": msg.INVALID_REPLICA_ID})
             now = self.clock.now()
+            self._admit(now)
             video_id = self._new_id("", 10, self._videos)
             name = request.video_name or msg.default_video_name(request.replica_id, video_id, now)
             video = VideoRecord(
@@ -303,6 +352,7 @@ class SimulatorState:
                 request=request,
                 created_at=now,
                 updated_at=now,
+                generation_seconds=self._draw_generation_seconds(),
             )
             if replica.status == "started":
                 video.status_details = msg.replica_in_training(replica.replica_id)
@@ -317,6 +367,41 @@ class SimulatorState:
                 "created_at": msg.rfc1123(now),
             }
 
+    def _admit(self, now: float) -> None:
+        """Raise a 429 (counted) if the account quota refuses a create at ``now``."""
+        next_free_at = None
+        limit = self.quota.concurrent
+        if limit is not None and len(self._active) >= limit:
+            ends = [self._expected_end(v) for v in self._active.values()]
+            next_free_at = min((end for end in ends if end is not None), default=None)
+        refusal = self.quota.admit(now, unfinished=len(self._active), next_free_at=next_free_at)
+        if refusal is None:
+            return
+        self.stats.incr("rate_limited")
+        self.stats.incr(f"rate_limited_{refusal.reason}")
+        raise ApiError(
+            429, {"error": refusal.message}, headers={"Retry-After": refusal.retry_after_header}
+        )
+
+    def _expected_end(self, video: VideoRecord) -> float | None:
+        """When an unfinished video should be ready (None: its replica's training never ends)."""
+        if video.started_at is not None:
+            return video.started_at + video.generation_seconds
+        start = video.created_at + self.config.queue_seconds
+        replica = self._replicas.get(video.replica_id)
+        if replica is None or replica.deleted or replica.status == "error":
+            return start
+        ready_at = replica.ready_at if replica.ready_at is not None else replica.training_done_at
+        if ready_at is None:
+            return None
+        return max(start, ready_at) + video.generation_seconds
+
+    def _draw_generation_seconds(self) -> float:
+        base, jitter = self.config.generation_seconds, self.config.generation_jitter_seconds
+        if jitter == 0:
+            return base
+        return max(0.0, base + self._jitter_rng.uniform(-jitter, jitter))
+
     def _video(self, video_id: str) -> VideoRecord:
         video = self._videos.get(video_id)
         if video is None:
@@ -328,15 +413,18 @@ class SimulatorState:
             return self._video_json(self._video(video_id), self.clock.now(), thumbnails=verbose)
 
     def list_videos(self, *, limit: int, page: int) -> dict[str, Any]:
-        """Newest first; ``page`` counted from ``config.page_base`` (lower means the first)."""
+        """In ``config.list_order`` (newest first by default); ``page`` counted from
+        ``config.page_base`` (lower means the first). Videos are stored in creation order."""
         with self._lock:
             now = self.clock.now()
             index = max(page - self.config.page_base, 0)
-            newest_first = list(reversed(self._videos.values()))
-            chunk = newest_first[index * limit : (index + 1) * limit]
+            ordered = list(self._videos.values())
+            if self.config.list_order == "newest":
+                ordered.reverse()
+            chunk = ordered[index * limit : (index + 1) * limit]
             return {
                 "data": [self._video_json(v, now, thumbnails=True) for v in chunk],
-                "total_count": len(newest_first),
+                "total_count": len(ordered),
             }
 
     def delete_video(self, video_id: str, *, hard: bool) -> None:
@@ -358,6 +446,24 @@ class SimulatorState:
             video = self._video(video_id)
             video.video_name = name
             video.updated_at = self.clock.now()
+
+    def ensure_files(self, video_id: str) -> None:
+        """Render and publish a pre-existing video's files if not done yet (blocking).
+
+        A failed render leaves the video without files (its URLs answer 404).
+        """
+        with self._lock:
+            video = self._videos.get(video_id)
+            if video is None or not video.render_on_demand:
+                return
+            request, epoch = video.request, self._epoch
+        outcome = self._prepare(video_id, request, epoch)
+        with self._lock:
+            if outcome.rendered is None or self._videos.get(video_id) is not video:
+                return
+            if video.render_on_demand:
+                self._publish(video, outcome)
+                video.render_on_demand = False
 
     def video_file(self, video_id: str, kind: str) -> Path | None:
         """Path of a published file (``video``, ``jpg``, ``gif``) or None."""
@@ -542,7 +648,7 @@ class SimulatorState:
                 at = video.started_at if settled else now
                 self._fail(video, outcome.error_type, outcome.error_details, at, now)
                 continue
-            ready_at = video.started_at + self.config.generation_seconds
+            ready_at = video.started_at + video.generation_seconds
             if ready_at > now:
                 continue
             self._publish(video, outcome)
@@ -623,6 +729,11 @@ class SimulatorState:
             out.update(
                 {
                     "videos_created": self.stats.get("videos_created"),
+                    "rate_limited": self.stats.get("rate_limited"),
+                    "rate_limited_by_reason": {
+                        reason: self.stats.get(f"rate_limited_{reason}")
+                        for reason in ("creates_per_second", "concurrent_generating")
+                    },
                     "videos": by_status,
                     "videos_total": len(self._videos),
                     "replicas_total": sum(1 for r in self._replicas.values() if not r.deleted),
