@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, Self, TypeVar
 import httpx
 from pydantic import SecretStr
 
-from prefect_tavus.tavus_api import _create, _operations, waiting
+from prefect_tavus.tavus_api import _create, _operations, waiting, watch
 from prefect_tavus.tavus_api._operations import ApiContext
 from prefect_tavus.tavus_api._steps import Emit, Notify, Operation, Send, Sleep, Step
 from prefect_tavus.tavus_api.download import (
@@ -410,6 +410,39 @@ class TavusClient(_ClientBase):
         )
         return self._run(operation, on_change)
 
+    def wait_for_videos(
+        self,
+        video_ids: list[str] | tuple[str, ...],
+        *,
+        timeout: float = 3600.0,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 30.0,
+        first_poll_delay: float = 0.0,
+        page_size: int = 100,
+        not_found_grace: float = waiting.NOT_FOUND_GRACE_SECONDS,
+    ) -> Iterator[watch.WatchOutcome]:
+        """Wait for many videos at once; yields a :class:`~tavus_api.watch.WatchOutcome`
+        per id as it ends (the sync side of :meth:`AsyncTavusClient.watch_videos`).
+
+        Example:
+            >>> for outcome in client.wait_for_videos(ids, timeout=1800):  # doctest: +SKIP
+            ...     print(outcome.video_id, outcome.kind)
+        """
+        if isinstance(video_ids, str):
+            raise TypeError("video_ids must be a sequence of ids, not one string")
+        state = watch.WatchState(
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            first_poll_delay=first_poll_delay,
+            page_size=page_size,
+            not_found_grace=not_found_grace,
+        )
+        now = self._ctx.monotonic()
+        for video_id in video_ids:
+            state.add(video_id, timeout, now)
+        state.closed = True
+        return self._iterate(watch.watch(self._ctx, state))
+
     # --- downloads ---------------------------------------------------------------------------
 
     @contextmanager
@@ -677,6 +710,40 @@ class AsyncTavusClient(_ClientBase):
             verbose=verbose,
         )
         return await self._run(operation, on_change)
+
+    def watch_videos(
+        self,
+        *,
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 30.0,
+        first_poll_delay: float = 5.0,
+        page_size: int = 100,
+        not_found_grace: float = waiting.NOT_FOUND_GRACE_SECONDS,
+    ) -> watch.VideoWatcher:
+        """One waiter for many videos: add ids any time, iterate outcomes as they end.
+
+        Each round reads ``GET /v2/videos`` pages or one ``GET`` per due video,
+        whichever costs fewer requests (see :mod:`tavus_api.watch`). An id is first
+        read ``first_poll_delay`` after ``add``; list reads repeat every
+        ``poll_interval``, per-video reads back off x1.5 to ``max_poll_interval``.
+
+        Example:
+            >>> watcher = client.watch_videos(poll_interval=3)  # doctest: +SKIP
+            >>> watcher.add(video.video_id, timeout_seconds=1800)  # doctest: +SKIP
+            >>> watcher.close()  # doctest: +SKIP
+            >>> async for outcome in watcher:  # doctest: +SKIP
+            ...     print(outcome.video_id, outcome.kind, outcome.error)
+        """
+        state = watch.WatchState(
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            first_poll_delay=first_poll_delay,
+            page_size=page_size,
+            not_found_grace=not_found_grace,
+        )
+        return watch.VideoWatcher(
+            self._ctx, lambda step: self._perform(step, None), self._sleep, state
+        )
 
     # --- downloads ---------------------------------------------------------------------------
 
