@@ -11,7 +11,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo serve ui-check test lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ install: $(VENV)/.installed
 
 demo: install
 	$(PY) -m deployments.demo
+
+# A lasting local stack: Prefect server + UI, Tavus simulator, S3 server, blocks, deployments, worker.
+SERVE_PORT ?= 4200
+export SERVE_PORT
+serve: install
+	$(PY) -m deployments.stack
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import boto3
 from moto.server import ThreadedMotoServer
+from prefect import get_client
+from prefect.exceptions import ObjectNotFound
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
 
@@ -30,6 +32,33 @@ LOCAL_REGION = "us-east-1"
 # Fixed, fake credentials for the local S3 server; moto accepts any.
 LOCAL_AWS_KEY = "local-access-key"
 LOCAL_AWS_SECRET = "local-secret-key"  # noqa: S105 - not a secret: a local moto server
+
+
+@dataclass(frozen=True)
+class BlockNames:
+    """Names of the four blocks the local stack saves; the defaults are ``prefect.yaml``'s.
+
+    >>> BlockNames.prefixed("demo").tavus
+    'demo-tavus'
+    """
+
+    tavus: str = "tavus"
+    aws: str = "tavus-aws"
+    media: str = "tavus-media"
+    outputs: str = "tavus-outputs"
+
+    @classmethod
+    def prefixed(cls, prefix: str) -> BlockNames:
+        """``<prefix>-tavus``, ``<prefix>-s3``, ``<prefix>-media``, ``<prefix>-outputs``."""
+        return cls(f"{prefix}-tavus", f"{prefix}-s3", f"{prefix}-media", f"{prefix}-outputs")
+
+    def flow_kwargs(self) -> dict[str, str]:
+        """The flow keyword arguments naming the blocks."""
+        return {
+            "credentials_block": self.tavus,
+            "media_bucket_block": self.media,
+            "output_bucket_block": self.outputs,
+        }
 
 
 @dataclass
@@ -51,12 +80,13 @@ class LocalStack:
             aws_secret_access_key=LOCAL_AWS_SECRET,
         )
 
-    def save_blocks(self, prefix: str = "local") -> dict[str, str]:
+    def save_blocks(self, prefix: str = "local", names: BlockNames | None = None) -> dict[str, str]:
         """Create the buckets and save the blocks the flow loads by name.
 
-        Returns the flow keyword arguments naming them, e.g.
-        ``{"credentials_block": "local-tavus", ...}``.
+        The blocks are named ``<prefix>-tavus`` etc., or as ``names`` says. Returns the
+        flow keyword arguments naming them, e.g. ``{"credentials_block": "local-tavus", ...}``.
         """
+        names = names or BlockNames.prefixed(prefix)
         s3 = self.s3_client()
         for bucket in (self.media_bucket, self.output_bucket):
             s3.create_bucket(Bucket=bucket)
@@ -66,21 +96,31 @@ class LocalStack:
             region_name=LOCAL_REGION,
             aws_client_parameters=AwsClientParameters(endpoint_url=self.s3_endpoint),
         )
-        aws.save(f"{prefix}-s3", overwrite=True)
-        S3Bucket(bucket_name=self.media_bucket, credentials=aws).save(
-            f"{prefix}-media", overwrite=True
-        )
+        aws.save(names.aws, overwrite=True)
+        S3Bucket(bucket_name=self.media_bucket, credentials=aws).save(names.media, overwrite=True)
         S3Bucket(bucket_name=self.output_bucket, credentials=aws).save(
-            f"{prefix}-outputs", overwrite=True
+            names.outputs, overwrite=True
         )
         TavusCredentials(api_key=SecretStr(self.tavus.api_key), base_url=self.tavus.base_url).save(
-            f"{prefix}-tavus", overwrite=True
+            names.tavus, overwrite=True
         )
-        return {
-            "credentials_block": f"{prefix}-tavus",
-            "media_bucket_block": f"{prefix}-media",
-            "output_bucket_block": f"{prefix}-outputs",
-        }
+        return names.flow_kwargs()
+
+
+def delete_blocks(names: BlockNames) -> None:
+    """Remove the blocks :meth:`LocalStack.save_blocks` saved (their servers are gone)."""
+    slugs = {
+        names.tavus: TavusCredentials.get_block_type_slug(),
+        names.aws: AwsCredentials.get_block_type_slug(),
+        names.media: S3Bucket.get_block_type_slug(),
+        names.outputs: S3Bucket.get_block_type_slug(),
+    }
+    with get_client(sync_client=True) as client:
+        for name, slug in slugs.items():
+            with suppress(ObjectNotFound):
+                client.delete_block_document(
+                    client.read_block_document_by_name(name, block_type_slug=slug).id
+                )
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from prefect.schedules import Cron
 from prefect_aws import S3Bucket
 
 from deployments import create_blocks, demo
-from deployments.serve import deployment_specs
+from deployments.stack import deployment_specs
 from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows import VideoJob, generate_video
 from prefect_tavus.flows.generate import build_options

@@ -19,7 +19,7 @@ from prefect import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
 
-from deployments.serve import deployment_specs
+from deployments.stack import deployment_specs
 from prefect_tavus.flows import generate_video
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from tests.flows.conftest import Env, Media
