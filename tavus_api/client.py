@@ -54,6 +54,7 @@ from prefect_tavus.tavus_api.models import (
     VideoRequest,
     check_http_url,
 )
+from prefect_tavus.tavus_api.pacing import OnRateLimited, report_rate_limits
 from prefect_tavus.tavus_api.retry import RetryPolicy
 
 T = TypeVar("T")
@@ -63,6 +64,13 @@ DEFAULT_BASE_URL = "https://tavusapi.com"
 OnChange = Callable[[Video], Any]
 """Called with the video on each status or progress change (may return an awaitable
 for the async client)."""
+
+
+def _paced_create(
+    ctx: ApiContext, request: VideoRequest, on_rate_limited: OnRateLimited | None
+) -> Operation[Video]:
+    operation = _create.create_video(ctx, request)
+    return operation if on_rate_limited is None else report_rate_limits(operation, on_rate_limited)
 
 
 class _ClientBase:
@@ -235,7 +243,9 @@ class TavusClient(_ClientBase):
 
     # --- videos ------------------------------------------------------------------------------
 
-    def create_video(self, request: VideoRequest) -> Video:
+    def create_video(
+        self, request: VideoRequest, *, on_rate_limited: OnRateLimited | None = None
+    ) -> Video:
         """Create a video (``POST /v2/videos``), sent at most once in effect.
 
         Retried only where Tavus did not act (429, connect errors before sending).
@@ -244,13 +254,16 @@ class TavusClient(_ClientBase):
         again if none exists, or raises :class:`~tavus_api.errors.CreateOutcomeUnknownError`
         if it cannot tell (no name, or the name is not unique). Give each request a
         unique ``video_name``.
+        ``on_rate_limited(seconds)`` is told of every 429 and how long the client waits
+        (:meth:`CreatePacer.pause_for <tavus_api.pacing.CreatePacer.pause_for>`, so all
+        creates slow down).
 
         Example:
             >>> client.create_video(VideoRequest(replica_id="r79e1c033f", script="Hi!",
             ...                                  video_name="welcome-42"))  # doctest: +SKIP
             Video(video_id='1e30440cf9', status=<VideoStatus.QUEUED: 'queued'>, ...)
         """
-        return self._run(_create.create_video(self._ctx, request))
+        return self._run(_paced_create(self._ctx, request, on_rate_limited))
 
     def get_video(self, video_id: str, *, verbose: bool = False) -> Video:
         """One video (``GET /v2/videos/{id}``); ``verbose`` adds thumbnail URLs.
@@ -603,9 +616,11 @@ class AsyncTavusClient(_ClientBase):
 
     # --- videos ------------------------------------------------------------------------------
 
-    async def create_video(self, request: VideoRequest) -> Video:
+    async def create_video(
+        self, request: VideoRequest, *, on_rate_limited: OnRateLimited | None = None
+    ) -> Video:
         """Create a video, sent at most once in effect (see :meth:`TavusClient.create_video`)."""
-        return await self._run(_create.create_video(self._ctx, request))
+        return await self._run(_paced_create(self._ctx, request, on_rate_limited))
 
     async def get_video(self, video_id: str, *, verbose: bool = False) -> Video:
         """One video (see :meth:`TavusClient.get_video`)."""

@@ -1,0 +1,135 @@
+"""Pacing video creates against a Tavus quota: in-flight cap, start rate, shared 429 pause.
+
+Interface::
+
+    pacer = CreatePacer(max_in_flight=10, per_second=20)
+    async with pacer.slot():                    # waits for a free slot and its start time
+        video = await client.create_video(request, on_rate_limited=pacer.pause_for)
+
+* ``max_in_flight``: at most this many ``slot()`` bodies run at once.
+* ``per_second``: starts are at least ``1 / per_second`` seconds apart, in arrival order
+  (``None``: no rate).
+* ``pause_for(seconds)``: no slot starts before ``seconds`` from now. ``create_video``'s
+  ``on_rate_limited`` calls it on every 429 with the wait the client itself honours
+  (``Retry-After``, or its backoff), so one 429 slows *all* creates, not only the one
+  that got it. The client still re-sends the refused create itself (a 429 means Tavus
+  did not act), so a 429 neither loses nor duplicates a video.
+
+The clock and sleep are injectable, so tests assert on recorded start times.
+
+:func:`report_rate_limits` is the sans-IO wrapper behind ``on_rate_limited``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+
+from prefect_tavus.tavus_api._steps import Operation, Send, Sleep
+from prefect_tavus.tavus_api.errors import RateLimitError
+
+T = TypeVar("T")
+
+OnRateLimited = Callable[[float], Any]
+"""Told how many seconds the client waits after a 429 (or the server's hint when it gives up)."""
+
+
+class CreatePacer:
+    """At most ``max_in_flight`` creates at once, started at most ``per_second`` a second.
+
+    Example:
+        >>> pacer = CreatePacer(max_in_flight=10, per_second=20)
+        >>> async def create(request):  # doctest: +SKIP
+        ...     async with pacer.slot():
+        ...         return await client.create_video(request, on_rate_limited=pacer.pause_for)
+    """
+
+    def __init__(
+        self,
+        max_in_flight: int,
+        per_second: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if not isinstance(max_in_flight, int) or max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be a whole number >= 1, got {max_in_flight!r}")
+        if per_second is not None and not per_second > 0:
+            raise ValueError(f"per_second must be > 0 or None (no rate), got {per_second!r}")
+        self.max_in_flight = max_in_flight
+        self.per_second = per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._turn = asyncio.Lock()
+        self._next_start = -math.inf
+        self._paused_until = -math.inf
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        """How many ``slot()`` bodies are running now."""
+        return self._in_flight
+
+    def pause_for(self, seconds: float) -> None:
+        """Start nothing for ``seconds`` from now (a longer pause already set is kept)."""
+        if seconds > 0:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for a free slot and this start's turn, then run the body in the slot."""
+        async with self._slots:
+            async with self._turn:  # one waiter at a time: starts keep their arrival order
+                while True:
+                    now = self._clock()
+                    start_at = max(self._next_start, self._paused_until)
+                    if start_at <= now:
+                        break
+                    await self._sleep(start_at - now)
+                if self.per_second is not None:
+                    self._next_start = now + 1.0 / self.per_second
+            self._in_flight += 1
+            try:
+                yield
+            finally:
+                self._in_flight -= 1
+
+
+def report_rate_limits(operation: Operation[T], on_rate_limited: OnRateLimited) -> Operation[T]:
+    """``operation``, calling ``on_rate_limited(seconds)`` whenever it waits after a 429.
+
+    Also called with the server's ``Retry-After`` when the operation gives up on a 429
+    (a hint longer than the retry policy allows), before the error propagates.
+    """
+    result: Any = None
+    limited = False
+    try:
+        while True:
+            try:
+                step = operation.send(result)
+            except RateLimitError as error:
+                if error.retry_after:
+                    on_rate_limited(error.retry_after)
+                raise
+            if limited and isinstance(step, Sleep):
+                on_rate_limited(step.seconds)
+            result = yield step
+            limited = (
+                isinstance(step, Send)
+                and isinstance(result, httpx.Response)
+                and result.status_code == 429
+            )
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        operation.close()
+
+
+__all__ = ["CreatePacer", "OnRateLimited", "report_rate_limits"]
