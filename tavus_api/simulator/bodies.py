@@ -39,8 +39,13 @@ _PROPERTY_ENUMS = {
     "background_scroll_return": ("return", "halt"),
 }
 _PROPERTY_BOOLS = ("background_scroll", "start_with_wave")
-_URL_FIELDS = ("audio_url", "background_url", "background_source_url", "callback_url")
-_URL_FIELDS += ("watermark_image_url",)
+_URL_FIELDS: tuple[str, ...] = (
+    "audio_url",
+    "background_url",
+    "background_source_url",
+    "callback_url",
+    "watermark_image_url",
+)
 
 
 @dataclass

@@ -35,6 +35,17 @@ def command() -> list[str]:
     )
 
 
+def launch(args: list[str]) -> subprocess.Popen:
+    """``tavus-sim`` with ``args``, its output (stdout and stderr) readable as text."""
+    return subprocess.Popen(
+        command() + args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
 def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -54,13 +65,7 @@ def test_cli_serves_the_api_with_its_options(tmp_path: Path):
     args += ["--clock", "manual", "--queue-seconds", "1", "--generation-seconds", "2"]
     args += ["--page-base", "1", "--delete-status", "204", "--unknown-id-status", "404"]
     args += ["--seed", "5", "--data-dir", str(tmp_path / "data")]
-    proc = subprocess.Popen(
-        command() + args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    proc = launch(args)
     try:
         wait_until_up(base, proc)
         with httpx.Client(base_url=base, headers={"x-api-key": "key-two"}) as client:
@@ -94,6 +99,39 @@ def test_cli_defaults():
     args = build_parser().parse_args([])
     assert (args.host, args.port, args.clock, args.page_base) == ("127.0.0.1", 8787, "real", 0)
     assert (args.delete_status, args.unknown_id_status) == (200, 400)
+
+
+def test_load_and_scale_flags_reach_the_config():
+    from prefect_tavus.tavus_api.simulator.cli import _config
+
+    args = ["--quota-creates-per-second", "20", "--quota-concurrent-generating", "500"]
+    args += ["--generation-jitter-seconds", "1.5", "--preexisting-videos", "5000"]
+    args += ["--list-order", "oldest", "--output-size-bytes", str(2 * 1024**3)]
+    config = _config(build_parser().parse_args(args))
+    assert (config.quota_creates_per_second, config.quota_concurrent_generating) == (20, 500)
+    assert (config.generation_jitter_seconds, config.preexisting_videos) == (1.5, 5000)
+    assert (config.list_order, config.output_size_bytes) == ("oldest", 2 * 1024**3)
+    defaults = _config(build_parser().parse_args([]))
+    assert (defaults.quota_creates_per_second, defaults.quota_concurrent_generating) == (None, None)
+    assert (defaults.generation_jitter_seconds, defaults.preexisting_videos) == (0, 0)
+    assert (defaults.list_order, defaults.output_size_bytes) == ("newest", None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--quota-creates-per-second", "0"], "invalid --quota-creates-per-second: "),
+        (["--output-size-bytes", "-1"], "invalid --output-size-bytes: "),
+        (["--generation-jitter-seconds", "9"], "must not exceed generation_seconds"),
+    ],
+)
+def test_bad_flags_are_refused_naming_the_flag(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prefect_tavus.tavus_api.simulator import cli
+
+    assert cli.main(["--port", "0", *args]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_without_the_simulator_extra_it_says_what_to_install(
