@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, SecretStr, field_validator
 
+from prefect_tavus.tavus_api._version import DEFAULT_BASE_URL
 from prefect_tavus.tavus_api.models import check_http_url
 
 if TYPE_CHECKING:  # imported lazily: building a block must not need the client module
     from prefect_tavus.tavus_api.client import AsyncTavusClient, TavusClient
     from prefect_tavus.tavus_api.retry import RetryPolicy
-
-DEFAULT_BASE_URL = "https://tavusapi.com"
 
 
 class TavusCredentials(CredentialsBlock):

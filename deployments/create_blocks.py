@@ -20,13 +20,14 @@ from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
 
 from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.tavus_api import DEFAULT_BASE_URL
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (no secrets among them)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tavus-block", default="tavus", help="name of the Tavus block")
-    parser.add_argument("--base-url", default="https://tavusapi.com", help="Tavus API base URL")
+    parser.add_argument("--base-url", default=DEFAULT_BASE_URL, help="Tavus API base URL")
     parser.add_argument("--media-bucket", required=True, help="S3 bucket for uploaded inputs")
     parser.add_argument("--output-bucket", help="S3 bucket for outputs (default: media bucket)")
     parser.add_argument("--media-block", default="tavus-media", help="name of its S3Bucket block")

@@ -1,5 +1,9 @@
 """Prefect tasks and the ``generate-video`` flow: media -> S3 -> presign -> create -> wait -> store.
 
+Exported here is what a user calls: the flow, its tasks, the job and result types and
+the errors to catch. Internals stay in their modules (for example
+``prefect_tavus.flows.validation.CheckedJob`` and ``RunOptions``).
+
 Example:
     >>> from prefect_tavus.flows import VideoJob, generate_video
     >>> generate_video(VideoJob(replica_id="r79e1c033f", script="Hello!"))  # doctest: +SKIP
@@ -16,18 +20,16 @@ from prefect_tavus.flows.media import PresignedMedia, UploadedMedia, presign_med
 from prefect_tavus.flows.outputs import StoredObject, StoredOutputs, store_outputs
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.results import VideoResult
-from prefect_tavus.flows.validation import CheckedJob, RunOptions, validate_job
+from prefect_tavus.flows.validation import validate_job
 from prefect_tavus.flows.video import CreatedVideo, create_video, wait_for_video
 
 __all__ = [
-    "CheckedJob",
     "CreatedVideo",
     "InvalidVideoJob",
     "MediaUrlExpiredError",
     "OutputIncompleteError",
     "PresignedMedia",
     "Problem",
-    "RunOptions",
     "StoredObject",
     "StoredOutputs",
     "UploadedMedia",

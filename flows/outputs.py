@@ -41,6 +41,7 @@ from prefect_tavus.flows.storage import (
     object_key,
     s3_client,
 )
+from prefect_tavus.tavus_api.media import mp4_duration
 from prefect_tavus.tavus_api.models import Video
 
 DEFAULT_OUTPUT_PREFIX = "tavus/videos"
@@ -135,15 +136,7 @@ def measure_duration(s3: Any, obj: StoredObject) -> float | None:
     """Length of a stored MP4/MOV in seconds, read from its header with ranged GETs."""
     if obj.content_type not in ("video/mp4", "video/quicktime"):
         return None
-    from mutagen import MutagenError
-    from mutagen.mp4 import MP4
-
-    reader = S3RangeReader(s3, obj.bucket, obj.key, obj.size_bytes)
-    try:
-        length = MP4(reader).info.length
-    except (MutagenError, OSError, ValueError):
-        return None
-    return float(length) if length else None
+    return mp4_duration(S3RangeReader(s3, obj.bucket, obj.key, obj.size_bytes))
 
 
 @task(

@@ -1,8 +1,9 @@
 """Keep presigned URLs (bearer credentials) out of logs, artifacts, events and metadata.
 
 A presigned URL we made is shown as the ``s3://bucket/key`` it points to; any other
-URL that carries a query string is cut to scheme, host and path. Works on strings
-(URLs inside free text too) and on nested dicts/lists.
+URL that carries a query string is cut to scheme, host and path (by the client's
+:func:`~prefect_tavus.tavus_api._redact.safe_url`, the one rule for showing a URL).
+Works on strings (URLs inside free text too) and on nested dicts/lists.
 
 Example:
     >>> url = "https://b.s3.amazonaws.com/k.wav?X-Amz-Signature=abc&X-Amz-Expires=60"
@@ -14,33 +15,17 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-_URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
-
-
-def safe_url(url: str) -> str:
-    """Scheme, host and path of ``url``; ``?...`` marks a dropped query.
-
-    >>> safe_url("http://127.0.0.1:9000/b/k.wav?X-Amz-Signature=abc")
-    'http://127.0.0.1:9000/b/k.wav?...'
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    shown = f"{parts.scheme}://{host}{parts.path}"
-    return f"{shown}?..." if parts.query else shown
+from prefect_tavus.tavus_api._redact import redact_urls, safe_url
 
 
 def _redact_text(text: str, replacements: Mapping[str, str]) -> str:
     for secret, shown in replacements.items():
         if secret:
             text = text.replace(secret, shown)
-    return _URL.sub(lambda m: safe_url(m.group(0)) if "?" in m.group(0) else m.group(0), text)
+    return redact_urls(text)
 
 
 def redact(value: Any, replacements: Mapping[str, str] | None = None) -> Any:

@@ -39,6 +39,26 @@ MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 """SigV4 presigned URLs live at most 7 days."""
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+BUCKET_NAME_RULES = (
+    "3-63 characters: lowercase letters, digits, dots and hyphens, starting and ending "
+    "with a letter or digit, no '..', not an IP address"
+)
+"""What S3 allows in a bucket name, as the error messages say it."""
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid S3 bucket name, or ``None`` if it is.
+
+    >>> bucket_name_problem("media-bucket") is None
+    True
+    >>> bucket_name_problem("Bad_Bucket")  # doctest: +ELLIPSIS
+    "'Bad_Bucket' is not a valid S3 bucket name (3-63 characters: lowercase letters, ..."
+    """
+    if _BUCKET.match(name) and ".." not in name and not _IP_ADDRESS.match(name):
+        return None
+    return f"{name!r} is not a valid S3 bucket name ({BUCKET_NAME_RULES})"
 
 
 class S3Object(BaseModel):
@@ -66,20 +86,19 @@ class S3Location(S3Object):
     def parse(cls, uri: str) -> S3Location:
         """Read ``s3://bucket/key``; raise ``ValueError`` saying what is wrong.
 
-        >>> S3Location.parse("s3://Bad_Bucket/x")
+        >>> S3Location.parse("s3://Bad_Bucket/x")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: 'Bad_Bucket' is not a valid S3 bucket name (3-63 lowercase letters, ...)
+        ValueError: 'Bad_Bucket' is not a valid S3 bucket name (3-63 characters: ...)
         """
         if not uri.startswith("s3://"):
             raise ValueError(f"{uri!r} is not an S3 URI; expected s3://bucket/key")
         bucket, _, key = uri[len("s3://") :].partition("/")
         if not bucket or not key or key.endswith("/"):
             raise ValueError(f"{uri!r} is not an S3 object URI; expected s3://bucket/key")
-        if not _BUCKET.match(bucket) or ".." in bucket:
-            raise ValueError(
-                f"{bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, ...)"
-            )
+        problem = bucket_name_problem(bucket)
+        if problem:
+            raise ValueError(problem)
         return cls(bucket=bucket, key=key)
 
     def __str__(self) -> str:
@@ -139,7 +158,10 @@ def head_object(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
 
 
 def bucket_problem(client: Any, bucket: str) -> str | None:
-    """Why ``bucket`` cannot be used (``HeadBucket``), or ``None`` if it can."""
+    """Why ``bucket`` cannot be used (its name, then ``HeadBucket``), or ``None`` if it can."""
+    invalid = bucket_name_problem(bucket)
+    if invalid:
+        return invalid  # boto would refuse it before sending, with its regex as the reason
     try:
         client.head_bucket(Bucket=bucket)
     except ClientError as exc:

@@ -29,6 +29,7 @@ from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.errors import InvalidVideoJob, Problem
 from prefect_tavus.flows.media import max_bytes_for
 from prefect_tavus.flows.parameters import MEDIA_ROLES, VideoJob
+from prefect_tavus.flows.request import build_request, job_field
 from prefect_tavus.flows.sources import (
     MediaSource,
     SourceError,
@@ -46,7 +47,7 @@ from prefect_tavus.tavus_api.errors import (
     TavusError,
 )
 from prefect_tavus.tavus_api.media import MediaError
-from prefect_tavus.tavus_api.models import Replica, VideoRequest, check_http_url
+from prefect_tavus.tavus_api.models import Replica, check_http_url, check_video_name, is_blank
 
 
 class RunOptions(BaseModel):
@@ -121,8 +122,8 @@ def check_rules(job: VideoJob) -> list[Problem]:
         add(Problem("job.script", "give exactly one of script or audio, not both"))
     elif not has_script and not has_audio:
         add(Problem("job.script", "give exactly one of script or audio (neither was given)"))
-    if has_script and not (job.script or "").strip():
-        add(Problem("job.script", "must not be blank"))
+    if has_script and is_blank(job.script or ""):
+        add(Problem("job.script", "must not be blank (it has no visible characters)"))
     if job.transparent_background and not job.fast:
         add(
             Problem("job.transparent_background", "needs fast=True (Tavus renders alpha only fast)")
@@ -148,8 +149,16 @@ def check_rules(job: VideoJob) -> list[Problem]:
                 check_http_url(value, name)
             except ValueError as exc:
                 add(Problem(f"job.{name}", str(exc).removeprefix(f"{name} ")))
-    if job.video_name is not None and job.video_name != "" and not job.video_name.strip():
-        add(Problem("job.video_name", "must not be blank (leave it empty for a generated name)"))
+    if job.video_name:
+        if is_blank(job.video_name):
+            add(
+                Problem("job.video_name", "must not be blank (leave it empty for a generated name)")
+            )
+        else:
+            try:
+                check_video_name(job.video_name)
+            except ValueError as exc:
+                add(Problem("job.video_name", str(exc).removeprefix("video_name ")))
     for role, text in job.media_sources().items():
         try:
             MediaSource.parse(text)
@@ -163,21 +172,13 @@ def check_rules(job: VideoJob) -> list[Problem]:
 def _check_request_shape(job: VideoJob) -> list[Problem]:
     """Build the API request with stand-in URLs: catches whatever the rules above missed."""
     stand_in = "https://media.invalid/stand-in"
+    media_urls = {role: stand_in for role in job.media_sources()}
     try:
-        VideoRequest(
-            replica_id=job.replica_id,
-            script=job.script,
-            audio_url=stand_in if job.audio else None,
-            background_source_url=stand_in if job.background else None,
-            watermark_image_url=stand_in if job.watermark else None,
-            background_url=job.background_website,
-            callback_url=job.callback_url,
-            fast=job.fast or None,
-            transparent_background=job.transparent_background or None,
-        )
+        build_request(job, video_name=job.video_name or None, media_urls=media_urls)
     except ValidationError as exc:
         return [
-            Problem("job", error["msg"].removeprefix("Value error, ")) for error in exc.errors()
+            Problem(job_field(error["loc"]), error["msg"].removeprefix("Value error, "))
+            for error in exc.errors()
         ]
     return []
 

@@ -23,8 +23,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import task
@@ -45,24 +45,15 @@ from prefect_tavus.flows.events import VIDEO_CREATED, VIDEO_FAILED, VIDEO_READY,
 from prefect_tavus.flows.media import PresignedMedia
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.redact import redact
+from prefect_tavus.flows.request import MEDIA_URL_FIELDS, build_request
 from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
-    CreateOutcomeUnknownError,
     RateLimitError,
     ServerError,
     VideoDeletedError,
     VideoFailedError,
 )
-from prefect_tavus.tavus_api.models import Video, VideoProperties, VideoRequest, VideoStatus
-
-REATTACH_TOLERANCE = timedelta(minutes=10)
-"""A same-named video created this long before the flow run started is not ours."""
-
-_MEDIA_FIELDS = {
-    "audio": "audio_url",
-    "background": "background_source_url",
-    "watermark": "watermark_image_url",
-}
+from prefect_tavus.tavus_api.models import Video
 
 
 class CreatedVideo(BaseModel):
@@ -93,39 +84,9 @@ def default_video_name() -> str:
     return f"{ctx.flow.name} {run.name} ({run.id})"
 
 
-def build_request(
-    job: VideoJob,
-    *,
-    video_name: str,
-    audio: PresignedMedia | None = None,
-    background: PresignedMedia | None = None,
-    watermark: PresignedMedia | None = None,
-) -> VideoRequest:
-    """The ``POST /v2/videos`` body for ``job`` with the presigned media URLs filled in."""
-    media = {"audio": audio, "background": background, "watermark": watermark}
-    for role, signed in media.items():
-        if getattr(job, role) and signed is None:
-            raise ValueError(f"job.{role} is set but no presigned {role} URL was given")
-    scroll = job.scroll_options()
-    properties = None
-    if scroll or job.start_with_wave is not None:
-        properties = VideoProperties(**scroll, start_with_wave=job.start_with_wave)
-    urls = {
-        _MEDIA_FIELDS[role]: signed.url.get_secret_value()
-        for role, signed in media.items()
-        if signed is not None
-    }
-    return VideoRequest(
-        replica_id=job.replica_id,
-        script=job.script,
-        video_name=video_name,
-        background_url=job.background_website,
-        callback_url=job.callback_url,
-        fast=job.fast or None,
-        transparent_background=job.transparent_background or None,
-        properties=properties,
-        **urls,
-    )
+def media_urls_of(media: Mapping[str, PresignedMedia | None]) -> dict[str, str]:
+    """The presigned URL of each media role that has one, for :func:`build_request`."""
+    return {role: p.url.get_secret_value() for role, p in media.items() if p is not None}
 
 
 def redactions_for(presigned: Sequence[PresignedMedia | None]) -> dict[str, str]:
@@ -140,11 +101,11 @@ def _create_cache_key(ctx: TaskRunContext, params: dict[str, Any]) -> str | None
         return None
     job: VideoJob = params["job"]
     stable = {
-        "job": job.model_dump(mode="json", exclude=set(_MEDIA_FIELDS)),
+        "job": job.model_dump(mode="json", exclude=set(MEDIA_URL_FIELDS)),
         "video_name": params.get("video_name"),
         "media": {
             role: params[role].uri if params.get(role) is not None else None
-            for role in _MEDIA_FIELDS
+            for role in MEDIA_URL_FIELDS
         },
     }
     return f"tavus-create-video-{flow_run_id}-{hash_objects(stable)}"
@@ -156,30 +117,10 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(exc, RateLimitError | ServerError | APIConnectionError)
 
 
-def _find_existing(client: Any, video_name: str) -> Video | None:
-    """The live video named ``video_name`` created during this flow run, if there is one.
-
-    Raises:
-        CreateOutcomeUnknownError: several match, so creating again could pay twice and
-            picking one could pick someone else's.
-    """
+def _flow_run_started() -> datetime | None:
+    """When this flow run was created: the earliest a video of this run can exist."""
     ctx = FlowRunContext.get()
-    started = ctx.flow_run.created if ctx is not None and ctx.flow_run is not None else None
-    earliest = None if started is None else started - REATTACH_TOLERANCE
-    found = [
-        v
-        for v in client.find_videos_by_name(video_name)
-        if v.status is not VideoStatus.DELETED
-        and (earliest is None or v.created_at is None or v.created_at >= earliest)
-    ]
-    if len(found) > 1:
-        ids = ", ".join(v.video_id for v in found)
-        raise CreateOutcomeUnknownError(
-            f"{len(found)} Tavus videos are named {video_name!r} ({ids}); not creating another. "
-            "Give each run its own video_name, or leave it empty for a generated one.",
-            video_name=video_name,
-        )
-    return found[0] if found else None
+    return ctx.flow_run.created if ctx is not None and ctx.flow_run is not None else None
 
 
 def _is_retry() -> bool:
@@ -226,18 +167,22 @@ def create_video(
         '1e30440cf9'
     """
     logger = get_run_logger()
-    request = build_request(
-        job, video_name=video_name, audio=audio, background=background, watermark=watermark
-    )
-    redactions = redactions_for([audio, background, watermark])
+    media = {"audio": audio, "background": background, "watermark": watermark}
+    request = build_request(job, video_name=video_name, media_urls=media_urls_of(media))
+    redactions = redactions_for(list(media.values()))
     safe_body = redact(request.to_api_body(), redactions)
+    # One clock for the whole run: a retry re-attaches to what an earlier attempt of
+    # this flow run created, by the client's own rule (find_created_video).
+    since = _flow_run_started()
     with credentials.get_client() as client:
-        existing = _find_existing(client, video_name) if _is_retry() else None
+        existing = None
+        if _is_retry() and since is not None:
+            existing = client.find_created_video(video_name, since=since)
         if existing is not None:
             video, reattached = existing, True
             logger.info("Re-attached to Tavus video %s (%r)", video.video_id, video_name)
         else:
-            video, reattached = client.create_video(request), False
+            video, reattached = client.create_video(request, since=since), False
             logger.info("Created Tavus video %s (%r)", video.video_id, video_name)
     created = CreatedVideo(
         video_id=video.video_id,
@@ -403,7 +348,7 @@ def wait_for_video(
 
 __all__ = [
     "CreatedVideo",
-    "build_request",
+    "media_urls_of",
     "create_video",
     "default_video_name",
     "redactions_for",

@@ -10,21 +10,29 @@ video by the request's ``video_name``:
 * exactly one live (not ``deleted``) video with that name, created no earlier than
   :data:`REATTACH_TOLERANCE_SECONDS` before this create began: that is the video
   this request made, so it is returned (logged as a re-attach);
-* none, after anything but a 2xx: Tavus did not act, so the request is sent again
+* none (same-named videos older than that are someone else's and do not count),
+  after anything but a 2xx: Tavus did not act, so the request is sent again
   (counted as a retry);
-* the request has no ``video_name``, several live videos share it, the only one
-  is older than the request, none is listed after a 2xx (Tavus did act), or the
-  lookup itself fails: :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather
-  than risk a second paid video.
+* the request has no ``video_name``, several live videos qualify, none is listed
+  after a 2xx (Tavus did act), or the lookup itself fails:
+  :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather than risk a second
+  paid video.
+
+:func:`find_created_video` is that lookup, and the one rule for "is this the video
+my create made?": a caller that lost track of a create (a Prefect task retried after
+its answer was lost) calls it with the time its create began, and passes the same
+time as ``since`` to :func:`create_video`, so both decisions use one clock.
 
 So a caller can rely on this: ``CreateOutcomeUnknownError`` means "do not create
 again before checking"; any other error from ``create_video`` means Tavus did not
 create the video (for a 5xx or timeout: the lookup confirmed it), so retrying the
 create is safe.
 
-Limits: the lookup scans ``GET /v2/videos`` (Tavus has no name filter), one call
-per 100 videos in the account; and a server that records the video only after the
-lookup ran would still get a second request. A unique ``video_name`` per request
+Limits: the lookup reads ``GET /v2/videos`` (Tavus has no name filter), one call per
+100 videos, but only until the list is past the create's start minus the tolerance
+where the list's order shows (``created_at`` on its items; a whole scan otherwise);
+and a server that records the video only after the lookup ran would still get a
+second request. A unique ``video_name`` per request
 is what makes the guard exact.
 """
 
@@ -61,18 +69,58 @@ _ADVICE = (
 )
 
 
-def _created_before(video: Video, started: datetime) -> bool:
+def _created_before(video: Video, since: datetime) -> bool:
     if video.created_at is None:
         return False  # cannot tell: the name match is the evidence
-    return video.created_at < started - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
+    return video.created_at < since - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
 
 
-def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
-    """``POST /v2/videos`` with the duplicate guard described in the module docstring."""
+def find_created_video(
+    ctx: ApiContext, video_name: str, *, since: datetime
+) -> Operation[Video | None]:
+    """The live video named ``video_name`` that a create begun at ``since`` made, if any.
+
+    Same-named videos created more than :data:`REATTACH_TOLERANCE_SECONDS` before
+    ``since`` are someone else's, and deleted ones are gone: neither counts.
+
+    Raises:
+        CreateOutcomeUnknownError: several videos qualify, so the one this create
+            made (if any) cannot be told apart; creating again could pay twice.
+        TavusError: the lookup itself failed.
+    """
+    if not video_name:
+        raise ValueError("video_name must be a non-empty string to look a video up by name")
+    cutoff = since - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
+    matches = yield from find_videos_by_name(ctx, video_name, created_after=cutoff)
+    candidates = [
+        video
+        for video in matches
+        if video.status != VideoStatus.DELETED and not _created_before(video, since)
+    ]
+    if len(candidates) > 1:
+        ids = ", ".join(video.video_id for video in candidates[:10])
+        raise CreateOutcomeUnknownError(
+            f"{len(candidates)} videos named {video_name!r} were created since "
+            f"{since:%Y-%m-%d %H:%M:%S} UTC ({ids}), so the one this request made, if any, "
+            f"cannot be told apart. {_ADVICE}",
+            video_name=video_name,
+        )
+    return candidates[0] if candidates else None
+
+
+def create_video(
+    ctx: ApiContext, request: VideoRequest, *, since: datetime | None = None
+) -> Operation[Video]:
+    """``POST /v2/videos`` with the duplicate guard described in the module docstring.
+
+    ``since``: when this create began, for :func:`find_created_video` (default: now,
+    by ``ctx.wall_clock``); a caller retrying a create it lost track of passes the
+    time of its first attempt.
+    """
     body = request.to_api_body()
     name = request.video_name
     policy = ctx.retry
-    started = ctx.wall_clock()
+    started = since if since is not None else ctx.wall_clock()
     attempt = 0
     while True:
         http_request = ctx.request("POST", "/v2/videos", json_body=body)
@@ -128,7 +176,13 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
         )
         yield Sleep(wait)
         try:
-            matches = yield from find_videos_by_name(ctx, name)
+            video = yield from find_created_video(ctx, name, since=started)
+        except CreateOutcomeUnknownError as ambiguous:
+            raise CreateOutcomeUnknownError(
+                f"Tavus may or may not have created the video: POST /v2/videos ended in "
+                f"{cause} ({error}), and {ambiguous}",
+                video_name=name,
+            ) from error
         except TavusError as lookup_error:
             raise CreateOutcomeUnknownError(
                 f"Tavus may or may not have created the video: POST /v2/videos ended in "
@@ -136,10 +190,7 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
                 f"({lookup_error}). {_ADVICE}",
                 video_name=name,
             ) from lookup_error
-        live = [video for video in matches if video.status != VideoStatus.DELETED]
-
-        if len(live) == 1 and not _created_before(live[0], started):
-            video = live[0]
+        if video is not None:
             logger.warning(
                 "POST /v2/videos: re-attached to video %s named %r (created by this request "
                 "although its response was lost)",
@@ -147,23 +198,6 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
                 name,
             )
             return video
-        if len(live) > 1:
-            ids = ", ".join(video.video_id for video in live[:10])
-            raise CreateOutcomeUnknownError(
-                f"Tavus may or may not have created the video: POST /v2/videos ended in "
-                f"{cause} ({error}), and {len(live)} videos are named {name!r} ({ids}), so "
-                f"the one this request made, if any, cannot be told apart. {_ADVICE}",
-                video_name=name,
-            ) from error
-        if live:
-            video = live[0]
-            raise CreateOutcomeUnknownError(
-                f"Tavus may or may not have created the video: POST /v2/videos ended in "
-                f"{cause} ({error}), and the only video named {name!r} ({video.video_id}) was "
-                f"created at {video.created_at:%Y-%m-%d %H:%M:%S} UTC, before this request "
-                f"started, so it is not this request's video. {_ADVICE}",
-                video_name=name,
-            ) from error
         if answered_2xx:  # Tavus said it created one: the list just does not show it yet
             raise CreateOutcomeUnknownError(
                 f"Tavus created a video but its answer to POST /v2/videos was {cause} "
@@ -184,4 +218,4 @@ def create_video(ctx: ApiContext, request: VideoRequest) -> Operation[Video]:
         attempt += 1
 
 
-__all__ = ["REATTACH_TOLERANCE_SECONDS", "create_video"]
+__all__ = ["REATTACH_TOLERANCE_SECONDS", "create_video", "find_created_video"]

@@ -14,10 +14,10 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -39,6 +39,7 @@ from prefect_tavus.tavus_api.errors import (
 )
 from prefect_tavus.tavus_api.models import (
     Replica,
+    ReplicaFilters,
     ReplicaPage,
     ReplicaType,
     Video,
@@ -373,28 +374,46 @@ def replica_params(
     page: int | None = None,
     limit: int | None = None,
     verbose: bool = False,
-    replica_type: ReplicaType | str | None = None,
-    replica_ids: Sequence[str] | None = None,
-    model_name: str | None = None,
+    **filters: Unpack[ReplicaFilters],
 ) -> dict[str, str | int]:
-    """Query parameters of ``GET /v2/replicas``; unset filters are left out."""
+    """Query parameters of ``GET /v2/replicas``; unset filters are left out.
+
+    Raises:
+        TypeError: a filter that is not one of :class:`ReplicaFilters` (a typo fails
+            loudly instead of listing every replica).
+    """
+    unknown = sorted(set(filters) - set(ReplicaFilters.__annotations__))
+    if unknown:
+        allowed = ", ".join(ReplicaFilters.__annotations__)
+        raise TypeError(f"unknown replica filter {', '.join(unknown)}; allowed: {allowed}")
     params: dict[str, str | int] = _page_params(page, limit) or {}
     if verbose:
         params["verbose"] = "true"
+    replica_type = filters.get("replica_type")
     if replica_type is not None:
         params["replica_type"] = ReplicaType(replica_type).value
+    replica_ids = filters.get("replica_ids")
     if replica_ids is not None:
         if isinstance(replica_ids, str):
             raise TypeError("replica_ids must be a sequence of ids, not one string")
         params["replica_ids"] = ",".join(replica_ids)
+    model_name = filters.get("model_name")
     if model_name is not None:
         params["model_name"] = model_name
     return params
 
 
-def list_replicas(ctx: ApiContext, **filters: Any) -> Operation[ReplicaPage]:
-    """``GET /v2/replicas`` (one page); ``filters`` as in :func:`replica_params`."""
-    response = yield from call(ctx, "GET", "/v2/replicas", params=replica_params(**filters))
+def list_replicas(
+    ctx: ApiContext,
+    *,
+    page: int | None = None,
+    limit: int | None = None,
+    verbose: bool = False,
+    **filters: Unpack[ReplicaFilters],
+) -> Operation[ReplicaPage]:
+    """``GET /v2/replicas`` (one page) with Tavus's filters."""
+    params = replica_params(page=page, limit=limit, verbose=verbose, **filters)
+    response = yield from call(ctx, "GET", "/v2/replicas", params=params)
     assert response is not None
     return parse(response, ReplicaPage, api_key=ctx.api_key)
 
@@ -408,11 +427,17 @@ def get_replica(ctx: ApiContext, replica_id: str, *, verbose: bool = False) -> O
     return parse(response, Replica, api_key=ctx.api_key)
 
 
-def iter_replicas(ctx: ApiContext, *, page_size: int = 100, **filters: Any) -> Operation[None]:
+def iter_replicas(
+    ctx: ApiContext,
+    *,
+    page_size: int = 100,
+    verbose: bool = False,
+    **filters: Unpack[ReplicaFilters],
+) -> Operation[None]:
     """Emit every replica matching ``filters``, page by page (see :func:`iter_pages`)."""
 
     def fetch(page: int) -> Operation[ReplicaPage]:
-        return list_replicas(ctx, page=page, limit=page_size, **filters)
+        return list_replicas(ctx, page=page, limit=page_size, verbose=verbose, **filters)
 
     yield from iter_pages(fetch, key=lambda r: r.replica_id)
 

@@ -25,11 +25,12 @@ import asyncio
 import inspect
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Self, TypeVar
+from typing import Any, BinaryIO, Self, TypeVar, Unpack
 
 import httpx
 from pydantic import SecretStr
@@ -37,6 +38,7 @@ from pydantic import SecretStr
 from prefect_tavus.tavus_api import _create, _operations, waiting, watch
 from prefect_tavus.tavus_api._operations import ApiContext
 from prefect_tavus.tavus_api._steps import Emit, Notify, Operation, Send, Sleep, Step
+from prefect_tavus.tavus_api._version import DEFAULT_BASE_URL
 from prefect_tavus.tavus_api.download import (
     DEFAULT_CHUNK_SIZE,
     AsyncDownloadStream,
@@ -47,8 +49,8 @@ from prefect_tavus.tavus_api.download import (
 )
 from prefect_tavus.tavus_api.models import (
     Replica,
+    ReplicaFilters,
     ReplicaPage,
-    ReplicaType,
     Video,
     VideoPage,
     VideoRequest,
@@ -59,7 +61,6 @@ from prefect_tavus.tavus_api.retry import RetryPolicy
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL = "https://tavusapi.com"
 
 OnChange = Callable[[Video], Any]
 """Called with the video on each status or progress change (may return an awaitable
@@ -67,9 +68,12 @@ for the async client)."""
 
 
 def _paced_create(
-    ctx: ApiContext, request: VideoRequest, on_rate_limited: OnRateLimited | None
+    ctx: ApiContext,
+    request: VideoRequest,
+    since: datetime | None,
+    on_rate_limited: OnRateLimited | None,
 ) -> Operation[Video]:
-    operation = _create.create_video(ctx, request)
+    operation = _create.create_video(ctx, request, since=since)
     return operation if on_rate_limited is None else report_rate_limits(operation, on_rate_limited)
 
 
@@ -244,16 +248,22 @@ class TavusClient(_ClientBase):
     # --- videos ------------------------------------------------------------------------------
 
     def create_video(
-        self, request: VideoRequest, *, on_rate_limited: OnRateLimited | None = None
+        self,
+        request: VideoRequest,
+        *,
+        since: datetime | None = None,
+        on_rate_limited: OnRateLimited | None = None,
     ) -> Video:
         """Create a video (``POST /v2/videos``), sent at most once in effect.
 
         Retried only where Tavus did not act (429, connect errors before sending).
         Where the outcome is unknown (5xx, read timeout, dropped connection) the
-        client looks the video up by ``request.video_name`` and returns it, sends
-        again if none exists, or raises :class:`~tavus_api.errors.CreateOutcomeUnknownError`
-        if it cannot tell (no name, or the name is not unique). Give each request a
-        unique ``video_name``.
+        client looks the video up by ``request.video_name`` (:meth:`find_created_video`)
+        and returns it, sends again if none exists, or raises
+        :class:`~tavus_api.errors.CreateOutcomeUnknownError` if it cannot tell (no
+        name, or the name is not unique). Give each request a unique ``video_name``.
+        ``since`` is when this create began (default: now); pass the time of the
+        first attempt when retrying a create whose answer was lost.
         ``on_rate_limited(seconds)`` is told of every 429 and how long the client waits
         (:meth:`CreatePacer.pause_for <tavus_api.pacing.CreatePacer.pause_for>`, so all
         creates slow down).
@@ -263,7 +273,7 @@ class TavusClient(_ClientBase):
             ...                                  video_name="welcome-42"))  # doctest: +SKIP
             Video(video_id='1e30440cf9', status=<VideoStatus.QUEUED: 'queued'>, ...)
         """
-        return self._run(_paced_create(self._ctx, request, on_rate_limited))
+        return self._run(_paced_create(self._ctx, request, since, on_rate_limited))
 
     def get_video(self, video_id: str, *, verbose: bool = False) -> Video:
         """One video (``GET /v2/videos/{id}``); ``verbose`` adds thumbnail URLs.
@@ -303,6 +313,20 @@ class TavusClient(_ClientBase):
         operation = _operations.find_videos_by_name(self._ctx, video_name, max_pages=max_pages)
         return self._run(operation)
 
+    def find_created_video(self, video_name: str, *, since: datetime) -> Video | None:
+        """The live video named ``video_name`` created by a create begun at ``since``, if any.
+
+        The duplicate guard's own lookup, for a caller that lost track of a create
+        (a retried task): same-named videos much older than ``since`` (see
+        ``REATTACH_TOLERANCE_SECONDS``) or deleted do not count; several that do raise
+        :class:`~tavus_api.errors.CreateOutcomeUnknownError`.
+
+        Example:
+            >>> client.find_created_video("welcome-42", since=first_attempt)  # doctest: +SKIP
+            Video(video_id='1e30440cf9', ...)
+        """
+        return self._run(_create.find_created_video(self._ctx, video_name, since=since))
+
     def delete_video(self, video_id: str, *, hard: bool = False) -> None:
         """Delete a video (``hard=True``: irrevocably, with its assets). Any 2xx is success.
 
@@ -327,11 +351,12 @@ class TavusClient(_ClientBase):
         page: int | None = None,
         limit: int | None = None,
         verbose: bool = False,
-        replica_type: ReplicaType | str | None = None,
-        replica_ids: Sequence[str] | None = None,
-        model_name: str | None = None,
+        **filters: Unpack[ReplicaFilters],
     ) -> ReplicaPage:
         """One page of replicas (``GET /v2/replicas``) with Tavus's filters.
+
+        ``replica_type``, ``replica_ids`` and ``model_name`` filter as described in
+        :class:`~prefect_tavus.tavus_api.models.ReplicaFilters`.
 
         Example:
             >>> client.list_replicas(replica_type="system", limit=5).data  # doctest: +SKIP
@@ -342,9 +367,7 @@ class TavusClient(_ClientBase):
                 page=page,
                 limit=limit,
                 verbose=verbose,
-                replica_type=replica_type,
-                replica_ids=replica_ids,
-                model_name=model_name,
+                **filters,
             )
         )
 
@@ -353,9 +376,7 @@ class TavusClient(_ClientBase):
         *,
         page_size: int = 100,
         verbose: bool = False,
-        replica_type: ReplicaType | str | None = None,
-        replica_ids: Sequence[str] | None = None,
-        model_name: str | None = None,
+        **filters: Unpack[ReplicaFilters],
     ) -> Iterator[Replica]:
         """Every replica matching the filters, page by page, each once.
 
@@ -367,9 +388,7 @@ class TavusClient(_ClientBase):
                 self._ctx,
                 page_size=page_size,
                 verbose=verbose,
-                replica_type=replica_type,
-                replica_ids=replica_ids,
-                model_name=model_name,
+                **filters,
             )
         )
 
@@ -617,10 +636,14 @@ class AsyncTavusClient(_ClientBase):
     # --- videos ------------------------------------------------------------------------------
 
     async def create_video(
-        self, request: VideoRequest, *, on_rate_limited: OnRateLimited | None = None
+        self,
+        request: VideoRequest,
+        *,
+        since: datetime | None = None,
+        on_rate_limited: OnRateLimited | None = None,
     ) -> Video:
         """Create a video, sent at most once in effect (see :meth:`TavusClient.create_video`)."""
-        return await self._run(_paced_create(self._ctx, request, on_rate_limited))
+        return await self._run(_paced_create(self._ctx, request, since, on_rate_limited))
 
     async def get_video(self, video_id: str, *, verbose: bool = False) -> Video:
         """One video (see :meth:`TavusClient.get_video`)."""
@@ -643,6 +666,10 @@ class AsyncTavusClient(_ClientBase):
             _operations.find_videos_by_name(self._ctx, video_name, max_pages=max_pages)
         )
 
+    async def find_created_video(self, video_name: str, *, since: datetime) -> Video | None:
+        """The video a create begun at ``since`` made (see ``TavusClient.find_created_video``)."""
+        return await self._run(_create.find_created_video(self._ctx, video_name, since=since))
+
     async def delete_video(self, video_id: str, *, hard: bool = False) -> None:
         """Delete a video (see :meth:`TavusClient.delete_video`)."""
         await self._run(_operations.delete_video(self._ctx, video_id, hard=hard))
@@ -659,9 +686,7 @@ class AsyncTavusClient(_ClientBase):
         page: int | None = None,
         limit: int | None = None,
         verbose: bool = False,
-        replica_type: ReplicaType | str | None = None,
-        replica_ids: Sequence[str] | None = None,
-        model_name: str | None = None,
+        **filters: Unpack[ReplicaFilters],
     ) -> ReplicaPage:
         """One page of replicas (see :meth:`TavusClient.list_replicas`)."""
         return await self._run(
@@ -670,9 +695,7 @@ class AsyncTavusClient(_ClientBase):
                 page=page,
                 limit=limit,
                 verbose=verbose,
-                replica_type=replica_type,
-                replica_ids=replica_ids,
-                model_name=model_name,
+                **filters,
             )
         )
 
@@ -681,18 +704,14 @@ class AsyncTavusClient(_ClientBase):
         *,
         page_size: int = 100,
         verbose: bool = False,
-        replica_type: ReplicaType | str | None = None,
-        replica_ids: Sequence[str] | None = None,
-        model_name: str | None = None,
+        **filters: Unpack[ReplicaFilters],
     ) -> AsyncIterator[Replica]:
         """Every replica matching the filters, each once (``async for``)."""
         operation = _operations.iter_replicas(
             self._ctx,
             page_size=page_size,
             verbose=verbose,
-            replica_type=replica_type,
-            replica_ids=replica_ids,
-            model_name=model_name,
+            **filters,
         )
         async for replica in self._iterate(operation):
             yield replica

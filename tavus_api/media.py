@@ -241,9 +241,16 @@ def _audio_duration(fileobj: BinaryIO, fmt: MediaFormat) -> float:
     return float(length)
 
 
-def _video_duration(fileobj: BinaryIO, fmt: MediaFormat) -> float | None:
-    if fmt not in (MediaFormat.MP4, MediaFormat.MOV):
-        return None
+def mp4_duration(fileobj: BinaryIO) -> float | None:
+    """Length in seconds of the MP4/MOV in ``fileobj``, from its header; ``None`` if unreadable.
+
+    mutagen reads only the boxes it needs, so ``fileobj`` may be a ranged reader over a
+    remote object (the flows measure stored videos in S3 this way).
+
+    >>> import io
+    >>> mp4_duration(io.BytesIO(b"not a movie")) is None
+    True
+    """
     from mutagen import MutagenError
     from mutagen.mp4 import MP4
 
@@ -282,8 +289,8 @@ def _check(fileobj: BinaryIO, size: int, kind: MediaKind) -> MediaInfo:
                 "audio_file_max_duration",
                 f"audio is {_format_seconds(duration)} long; Tavus needs 3 s to 10 min",
             )
-    elif kind is MediaKind.VIDEO:
-        duration = _video_duration(fileobj, fmt)
+    elif kind is MediaKind.VIDEO and fmt in (MediaFormat.MP4, MediaFormat.MOV):
+        duration = mp4_duration(fileobj)
     return MediaInfo(
         kind=kind,
         format=fmt,
@@ -374,6 +381,7 @@ __all__ = [
     "MediaFormat",
     "MediaInfo",
     "MediaKind",
+    "mp4_duration",
     "probe_media",
     "sniff_format",
 ]

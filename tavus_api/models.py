@@ -15,13 +15,15 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class VideoStatus(StrEnum):
@@ -70,6 +72,22 @@ class ReplicaType(StrEnum):
 
     USER = "user"
     SYSTEM = "system"
+
+
+class ReplicaFilters(TypedDict, total=False):
+    """The filters of List Replicas, passed as keyword arguments wherever replicas are listed.
+
+    >>> from prefect_tavus.tavus_api._operations import replica_params
+    >>> replica_params(**ReplicaFilters(replica_type="system", replica_ids=["r1", "r2"]))
+    {'replica_type': 'system', 'replica_ids': 'r1,r2'}
+    """
+
+    replica_type: ReplicaType | str | None
+    """``user`` replicas or ``system`` (stock) ones."""
+    replica_ids: Sequence[str] | None
+    """Only these replicas (a sequence of ids, sent comma-separated)."""
+    model_name: str | None
+    """Only replicas trained with this model."""
 
 
 # --- parsing helpers -------------------------------------------------------------------------
@@ -146,6 +164,50 @@ def check_http_url(value: str, field: str = "url") -> str:
     return value
 
 
+# Letters that render as nothing although Unicode does not class them as spaces.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_blank(text: str) -> bool:
+    r"""True when ``text`` shows nothing: only whitespace, control and format characters.
+
+    Format characters are the invisible ones (zero-width space U+200B, byte-order mark
+    U+FEFF, joiners, direction marks); the Hangul fillers and the blank Braille cell
+    count too. Tavus has nothing to speak in such a script.
+
+    >>> is_blank("\u200b\ufeff \n"), is_blank("Hi\u200b")
+    (True, False)
+    """
+    return all(
+        ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ch in _INVISIBLE_LETTERS
+        for ch in text
+    )
+
+
+def check_video_name(value: str, field: str = "video_name") -> str:
+    r"""Return ``value`` unless it holds a control character (tab, newline, ESC, ...).
+
+    Tavus documents no other limit, so long and non-ASCII names are kept as given.
+
+    >>> check_video_name("Résumé 2025 — 日本語")
+    'Résumé 2025 — 日本語'
+    >>> check_video_name("Q3\nreport")
+    Traceback (most recent call last):
+    ValueError: video_name must not contain control characters (U+000A at position 3)
+    """
+    for position, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029":
+            raise ValueError(
+                f"{field} must not contain control characters "
+                f"(U+{ord(ch):04X} at position {position})"
+            )
+    return value
+
+
+def _video_name(value: Any) -> Any:
+    return check_video_name(value) if isinstance(value, str) else value
+
+
 def _http_url(value: Any) -> Any:
     value = _empty_as_none(value)
     return None if value is None else check_http_url(value)
@@ -210,7 +272,9 @@ class VideoRequest(BaseModel):
     replica_id: str = Field(..., min_length=1, description="Replica that speaks the video.")
     script: str | None = Field(None, description="Text the replica speaks.")
     audio_url: HttpUrlStr = Field(None, description="Public .wav/.mp3 URL (e.g. presigned S3).")
-    video_name: str | None = Field(None, description="Display name of the video.")
+    video_name: Annotated[str | None, AfterValidator(_video_name)] = Field(
+        None, description="Display name of the video (no control characters)."
+    )
     background_url: HttpUrlStr = Field(None, description="Website recorded as the background.")
     background_source_url: HttpUrlStr = Field(
         None, description="Public video file used as the background."
@@ -229,8 +293,8 @@ class VideoRequest(BaseModel):
             raise ValueError("replica_id must not be blank")
         if (self.script is None) == (self.audio_url is None):
             raise ValueError("give exactly one of script or audio_url")
-        if self.script is not None and not self.script.strip():
-            raise ValueError("script must not be blank")
+        if self.script is not None and is_blank(self.script):
+            raise ValueError("script must not be blank (it has no visible characters)")
         if self.transparent_background and not self.fast:
             raise ValueError("transparent_background=True requires fast=True")
         if self.background_url and self.background_source_url:

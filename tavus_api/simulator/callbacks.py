@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from prefect_tavus.tavus_api.simulator.fetch import redact_url
+from prefect_tavus.tavus_api._redact import safe_url
 
 
 class CallbackDelivery(BaseModel):
@@ -58,7 +58,7 @@ class CallbackSender:
             except httpx.HTTPError as exc:
                 error = type(exc).__name__
             delivery = CallbackDelivery(
-                url=redact_url(url),
+                url=safe_url(url),
                 video_id=payload.get("video_id"),
                 replica_id=payload.get("replica_id") if "video_id" not in payload else None,
                 status=str(payload.get("status")),

@@ -16,21 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from prefect_tavus.tavus_api._redact import safe_url
 from prefect_tavus.tavus_api.media import MediaInfo, MediaKind, probe_media
 from prefect_tavus.tavus_api.simulator.stats import Stats
 
 _CHUNK = 256 * 1024
-
-
-def redact_url(url: str) -> str:
-    """``scheme://host[:port]/path`` - the query (signatures, tokens) and userinfo dropped."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "<malformed url>"
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class FetchError(Exception):
@@ -71,7 +61,7 @@ class Fetcher:
 
     def download(self, url: str) -> tuple[Path, str]:
         """Stream ``url`` to a temp file; return it and its sha256. Raises :class:`FetchError`."""
-        shown = redact_url(url)
+        shown = safe_url(url)
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError(f"{shown}: not an http(s) URL")
         fd, tmp_name = tempfile.mkstemp(dir=self.inputs_dir, prefix=".download-")

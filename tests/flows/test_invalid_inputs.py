@@ -89,6 +89,14 @@ CASES: dict[str, tuple[Setup, list[tuple[str, str]]]] = {
         lambda e, m: ({"replica_id": R, "script": "  \n "}, {}),
         [("job.script", "must not be blank")],
     ),
+    "script_of_invisible_characters": (
+        lambda e, m: ({"replica_id": R, "script": "\u200b\ufeff \u200b\u2060\n"}, {}),
+        [("job.script", "must not be blank (it has no visible characters)")],
+    ),
+    "video_name_with_control_characters": (
+        lambda e, m: ({"replica_id": R, "script": "Hi", "video_name": "Q3\treport\n"}, {}),
+        [("job.video_name", "must not contain control characters (U+0009 at position 3)")],
+    ),
     "transparent_background_without_fast": (
         lambda e, m: ({"replica_id": R, "script": "Hi", "transparent_background": True}, {}),
         [("job.transparent_background", "needs fast=True")],
@@ -153,6 +161,26 @@ CASES: dict[str, tuple[Setup, list[tuple[str, str]]]] = {
             {"media_bucket_block": _save_bucket_block(e, "no-such-bucket-1", "ghost-media")},
         ),
         [("media_bucket_block", "bucket 'no-such-bucket-1' does not exist")],
+    ),
+    "invalid_media_bucket_name": (
+        lambda e, m: (
+            {"replica_id": R, "audio": str(m.wav)},
+            {"media_bucket_block": _save_bucket_block(e, "Bad_Bucket", "bad-name-media")},
+        ),
+        [
+            (
+                "media_bucket_block",
+                "'Bad_Bucket' is not a valid S3 bucket name (3-63 characters: lowercase "
+                "letters, digits, dots and hyphens",
+            )
+        ],
+    ),
+    "invalid_output_bucket_name": (
+        lambda e, m: (
+            {"replica_id": R, "script": "Hi"},
+            {"output_bucket_block": _save_bucket_block(e, "ab", "bad-name-out")},
+        ),
+        [("output_bucket_block", "'ab' is not a valid S3 bucket name (3-63 characters")],
     ),
     "missing_output_bucket": (
         lambda e, m: (

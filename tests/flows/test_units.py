@@ -15,18 +15,13 @@ from prefect_tavus.flows.errors import InvalidVideoJob, MediaUrlExpiredError
 from prefect_tavus.flows.media import PresignedMedia
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.redact import redact, safe_url
+from prefect_tavus.flows.request import build_request, job_field
 from prefect_tavus.flows.sources import MediaSource, SourceType, name_mismatch
-from prefect_tavus.flows.storage import S3Location, S3RangeReader, join_key
+from prefect_tavus.flows.storage import S3Location, S3RangeReader, bucket_name_problem, join_key
 from prefect_tavus.flows.validation import check_rules, coerce_job
-from prefect_tavus.flows.video import (
-    _create_cache_key,
-    _find_existing,
-    build_request,
-    redactions_for,
-)
-from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError
+from prefect_tavus.flows.video import _create_cache_key, media_urls_of, redactions_for
 from prefect_tavus.tavus_api.media import MediaInfo
-from prefect_tavus.tavus_api.models import ScrollType, Video
+from prefect_tavus.tavus_api.models import ScrollType
 
 SIGNED = "https://b.s3.amazonaws.com/k.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"
 
@@ -117,13 +112,69 @@ def test_build_request_fills_presigned_urls_and_properties() -> None:
         background_scroll_type="smooth",
         start_with_wave=False,
     )
-    request = build_request(job, video_name="n", audio=_presigned("k.wav"))
+    urls = media_urls_of({"audio": _presigned("k.wav"), "watermark": None})
+    request = build_request(job, video_name="n", media_urls=urls)
     body = request.to_api_body()
     assert body["audio_url"] == SIGNED and body["video_name"] == "n"
     assert body["properties"] == {"background_scroll_type": "smooth", "start_with_wave": False}
     assert redact(body, redactions_for([_presigned("k.wav")]))["audio_url"] == "s3://media/k.wav"
-    with pytest.raises(ValueError, match="no presigned audio URL"):
-        build_request(job, video_name="n")
+    with pytest.raises(ValueError, match="no audio URL"):
+        build_request(job, video_name="n", media_urls={})
+
+
+def test_request_errors_map_back_to_the_job_field() -> None:
+    assert job_field(("audio_url",)) == "job.audio"
+    assert job_field(("background_source_url",)) == "job.background"
+    assert job_field(("background_url",)) == "job.background_website"
+    assert job_field(("properties", "background_scroll_depth")) == "job.background_scroll_depth"
+    assert job_field(()) == "job"
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["\u200b", "\ufeff", "\u200b\u200c\u200d\u2060", " \u200b\n\ufeff\t", "\x00\x07", "\u3164"],
+)
+def test_a_script_of_invisible_characters_is_blank(script: str) -> None:
+    problems = check_rules(VideoJob(replica_id="r1", script=script))
+    assert [(p.field, p.message) for p in problems] == [
+        ("job.script", "must not be blank (it has no visible characters)")
+    ]
+
+
+def test_a_script_with_visible_text_around_invisible_characters_is_fine() -> None:
+    assert check_rules(VideoJob(replica_id="r1", script="\ufeffHello\u200b world")) == []
+
+
+@pytest.mark.parametrize("name", ["Q3\nreport", "tab\there", "bell\x07", "esc\x1b[31m", "nel\x85"])
+def test_video_name_with_control_characters_is_rejected(name: str) -> None:
+    problems = check_rules(VideoJob(replica_id="r1", script="Hi", video_name=name))
+    assert [p.field for p in problems] == ["job.video_name"]
+    assert problems[0].message.startswith("must not contain control characters (U+")
+
+
+@pytest.mark.parametrize("name", ["x" * 1000, "Résumé — 日本語のビデオ 🎬", "👩\u200d💻 team"])
+def test_long_and_non_ascii_video_names_are_accepted(name: str) -> None:
+    assert check_rules(VideoJob(replica_id="r1", script="Hi", video_name=name)) == []
+
+
+def test_video_name_of_invisible_characters_is_blank() -> None:
+    problems = check_rules(VideoJob(replica_id="r1", script="Hi", video_name="\u200b "))
+    assert [p.field for p in problems] == ["job.video_name"]
+    assert "must not be blank" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "name", ["ab", "x" * 64, "Bad_Bucket", "UPPER", "-lead", "trail-", "a..b", "192.168.1.1"]
+)
+def test_invalid_bucket_names_say_what_is_allowed(name: str) -> None:
+    problem = bucket_name_problem(name)
+    assert problem is not None and problem.startswith(f"{name!r} is not a valid S3 bucket name")
+    assert "3-63 characters: lowercase letters, digits, dots and hyphens" in problem
+
+
+@pytest.mark.parametrize("name", ["abc", "x" * 63, "media.bucket-1", "123bucket"])
+def test_valid_bucket_names_pass(name: str) -> None:
+    assert bucket_name_problem(name) is None
 
 
 def test_create_cache_key_ignores_presigned_urls_but_not_the_inputs() -> None:
@@ -171,21 +222,3 @@ def test_range_reader_reads_and_seeks_with_few_requests() -> None:
     assert reader.read() == data[-10:]
     assert reader.read(5) == b""
     assert len(s3.ranges) == 2
-
-
-class _Lister:
-    def __init__(self, videos: list[Video]) -> None:
-        self.videos = videos
-
-    def find_videos_by_name(self, name: str) -> list[Video]:
-        return [v for v in self.videos if v.video_name == name]
-
-
-def test_reattach_picks_the_one_live_video_and_refuses_to_guess() -> None:
-    live = Video(video_id="a1", video_name="n", status="generating")
-    gone = Video(video_id="b2", video_name="n", status="deleted")
-    assert _find_existing(_Lister([gone, live]), "n") == live
-    assert _find_existing(_Lister([gone]), "n") is None
-    twin = Video(video_id="c3", video_name="n", status="ready")
-    with pytest.raises(CreateOutcomeUnknownError, match="2 Tavus videos are named 'n'"):
-        _find_existing(_Lister([live, twin]), "n")

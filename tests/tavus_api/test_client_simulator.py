@@ -7,6 +7,8 @@ clock instead of waiting.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
@@ -22,6 +24,7 @@ from prefect_tavus.tavus_api import (
     VideoRequest,
     VideoStatus,
 )
+from prefect_tavus.tavus_api._create import REATTACH_TOLERANCE_SECONDS
 from prefect_tavus.tavus_api.simulator import (
     DEFAULT_REPLICA_ID,
     READY_REPLICA_ID,
@@ -117,6 +120,24 @@ async def test_find_videos_by_name(h: Harness) -> None:
     assert len(await h.twin.find_videos_by_name("alpha")) == 2
     assert [v.video_name for v in await h.twin.find_videos_by_name("beta")] == ["beta"]
     assert await h.twin.find_videos_by_name("gamma") == []
+
+
+async def test_find_created_video_is_the_reattach_rule(h: Harness) -> None:
+    mine = await h.twin.create_video(_request("solo"))
+    assert mine.created_at is not None
+    since = mine.created_at
+    found = await h.twin.find_created_video("solo", since=since)
+    assert found is not None and found.video_id == mine.video_id
+    # created longer than the tolerance before `since`: someone else's video
+    later = since + timedelta(seconds=REATTACH_TOLERANCE_SECONDS + 60)
+    assert await h.twin.find_created_video("solo", since=later) is None
+    assert await h.twin.find_created_video("nobody", since=since) is None
+    await h.twin.delete_video(mine.video_id)
+    assert await h.twin.find_created_video("solo", since=since) is None  # deleted: gone
+    for _ in range(2):
+        await h.twin.create_video(_request("pair"))
+    with pytest.raises(CreateOutcomeUnknownError, match="2 videos named 'pair' were created"):
+        await h.twin.find_created_video("pair", since=since)
 
 
 async def test_empty_account_lists_nothing(h: Harness) -> None:

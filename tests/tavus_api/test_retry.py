@@ -358,14 +358,25 @@ async def test_unknown_outcome_without_video_name_refuses_without_lookup(h: Harn
     assert isinstance(caught.value.__cause__, ServerError)
 
 
-async def test_old_namesake_is_not_taken_for_this_request(h: Harness) -> None:
+async def test_old_namesake_is_someone_elses_so_the_create_is_sent_again(h: Harness) -> None:
     old = video_json("old0000001", video_name=NAME, created_at="2020-01-01T00:00:00Z")
     with mock_api() as router:
         post = router.post("/v2/videos").mock(side_effect=[httpx.ReadTimeout("lost"), _created()])
         router.get("/v2/videos").mock(return_value=_listing(old))
-        with pytest.raises(CreateOutcomeUnknownError, match="before this request started"):
-            await h.twin.create_video(_request())
-    assert post.call_count == 1
+        video = await h.twin.create_video(_request())
+    assert post.call_count == 2
+    assert video.video_id != "old0000001"
+
+
+async def test_since_anchors_the_guard_to_the_first_attempt(h: Harness) -> None:
+    # A namesake created within the tolerance of an earlier `since` is this create's.
+    earlier = video_json("mine000002", video_name=NAME, created_at="2020-01-01T00:05:00Z")
+    with mock_api() as router:
+        post = router.post("/v2/videos").mock(side_effect=[httpx.ReadTimeout("lost")])
+        router.get("/v2/videos").mock(return_value=_listing(earlier))
+        since = datetime(2020, 1, 1, 0, 10, tzinfo=UTC)
+        video = await h.twin.create_video(_request(), since=since)
+    assert post.call_count == 1 and video.video_id == "mine000002"
 
 
 async def test_recent_match_with_created_at_reattaches(h: Harness) -> None:

@@ -104,6 +104,11 @@ def test_create_keeps_a_given_name_and_counts(simulator: SimulatorServer):
             "Provide either script or audio_url, not both",
         ),
         ({"replica_id": DEFAULT_REPLICA_ID, "script": "   "}, "script must not be empty"),
+        ({"replica_id": DEFAULT_REPLICA_ID, "script": "\u200b\u200b"}, "script must not be empty"),
+        (
+            {"replica_id": DEFAULT_REPLICA_ID, "script": "\ufeff \u200b\n\u2060\u00ad"},
+            "script must not be empty",
+        ),
         ({"replica_id": "r000000000", "script": SCRIPT}, "Invalid replica_id"),
         (
             {"replica_id": DEFAULT_REPLICA_ID, "script": SCRIPT, "transparent_background": True},
