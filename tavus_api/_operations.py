@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, Literal, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -346,24 +346,158 @@ def iter_videos(
     yield from iter_pages(fetch, key=lambda v: v.video_id, max_pages=max_pages)
 
 
+ListOrder = Literal["newest_first", "oldest_first"]
+"""The order of ``GET /v2/videos`` (Tavus documents none; the simulator has both)."""
+
+
 def find_videos_by_name(
-    ctx: ApiContext, video_name: str, *, max_pages: int | None = None
+    ctx: ApiContext,
+    video_name: str,
+    *,
+    created_after: datetime | None = None,
+    order: ListOrder | None = None,
+    max_pages: int | None = None,
 ) -> Operation[list[Video]]:
-    """All videos whose ``video_name`` equals ``video_name`` exactly (scans the list)."""
-    found: list[Video] = []
-    pages = iter_videos(ctx, page_size=100, max_pages=max_pages)
-    result: Any = None
+    """Videos named exactly ``video_name``: :func:`find_videos_by_names` for one name."""
+    found = yield from find_videos_by_names(
+        ctx, [video_name], created_after=created_after, order=order, max_pages=max_pages
+    )
+    return found[video_name]
+
+
+def find_videos_by_names(
+    ctx: ApiContext,
+    video_names: Iterable[str],
+    *,
+    created_after: datetime | None = None,
+    order: ListOrder | None = None,
+    page_size: int = 100,
+    max_pages: int | None = None,
+) -> Operation[dict[str, list[Video]]]:
+    """Every video named one of ``video_names``, in one pass over ``GET /v2/videos``.
+
+    Returns each name with its videos (``[]`` when none). Tavus has no name filter, so
+    without ``created_after`` the whole account is listed (one request per
+    ``page_size`` videos). With it, only videos created at or after ``created_after``
+    are looked for, and the listing stops as soon as the rest can only be older: with
+    the list newest first, at the first older video; oldest first, it jumps from the
+    first page to the last and reads backwards. ``order`` says which (detected from
+    the ``created_at`` of the first page when not given); videos without
+    ``created_at`` leave the order unknown, and then every page is read.
+
+    Example (sans-IO; the clients' ``find_videos_by_name`` runs it)::
+
+        found = yield from find_videos_by_names(ctx, ["row-1", "row-2"],
+                                                created_after=run_started)
+    """
+    if isinstance(video_names, str):
+        raise TypeError("video_names must be an iterable of names, not one string")
+    if created_after is not None and created_after.tzinfo is None:
+        raise ValueError("created_after must be timezone-aware (UTC), not naive")
+    wanted = set(video_names)
+    found: dict[str, list[Video]] = {name: [] for name in wanted}
+    seen: set[str] = set()
+    stamps: list[datetime | None] = []
+    if not wanted:
+        return found
+
+    def take(items: Iterable[Video]) -> None:
+        for video in items:
+            if video.video_id in seen:
+                continue
+            seen.add(video.video_id)
+            stamps.append(video.created_at)
+            too_old = (
+                created_after is not None
+                and video.created_at is not None
+                and video.created_at < created_after
+            )
+            if video.video_name in wanted and not too_old:
+                found[video.video_name].append(video)
+
+    total: int | None = None
+    pages_read = 0
+
+    def fetch(page: int) -> Operation[VideoPage]:
+        nonlocal total, pages_read
+        result = yield from list_videos(ctx, page=page, limit=page_size)
+        pages_read += 1
+        total = result.total_count if result.total_count is not None else total
+        return result
+
+    listing = iter_pages(fetch, key=lambda v: v.video_id, max_pages=max_pages)
+    sent: Any = None
+    jump = False
     try:
         while True:
-            step = pages.send(result)
-            if isinstance(step, Emit):
-                if step.item.video_name == video_name:
-                    found.append(step.item)
-                result = None
-            else:
-                result = yield step
+            step = listing.send(sent)
+            sent = None
+            if not isinstance(step, Emit):
+                sent = yield step
+                continue
+            take([step.item])
+            if created_after is None:
+                continue
+            known = order or _list_order(stamps)
+            current = stamps[-1]
+            older = current is not None and current < created_after
+            if known == "newest_first" and older:
+                break  # all the rest is older
+            if known == "oldest_first" and older and len(stamps) == page_size and total:
+                jump = True  # the first page is all older: the newest are at the end
+                break
     except StopIteration:
-        return found
+        pass
+    finally:
+        listing.close()
+    if jump:
+        assert total is not None and created_after is not None
+        yield from _read_tail(fetch, take, total, page_size, created_after)
+    return found
+
+
+def _list_order(stamps: list[datetime | None]) -> ListOrder | None:
+    if len(stamps) < 2 or any(stamp is None for stamp in stamps):
+        return None
+    pairs = list(zip(stamps, stamps[1:], strict=False))
+    if all(a >= b for a, b in pairs) and stamps[0] != stamps[-1]:  # type: ignore[operator]
+        return "newest_first"
+    if all(a <= b for a, b in pairs) and stamps[0] != stamps[-1]:  # type: ignore[operator]
+        return "oldest_first"
+    return None
+
+
+def _read_tail(
+    fetch: Callable[[int], Operation[VideoPage]],
+    take: Callable[[Iterable[Video]], None],
+    total: int,
+    page_size: int,
+    created_after: datetime,
+) -> Operation[None]:
+    """An oldest-first list from its last page backwards, until the videos are too old.
+
+    The last page's number is known from ``total`` up to the page base (0 or 1), so
+    pages are read forward from it until an empty one, then backwards.
+    """
+    last = max(0, -(-total // page_size) - 1)
+    page = last
+    oldest: datetime | None = None
+    while True:
+        result = yield from fetch(page)
+        if not result.data:
+            break
+        take(result.data)
+        if page == last:
+            oldest = result.data[0].created_at
+        page += 1
+    page = last - 1
+    while page >= 1 and (oldest is None or oldest >= created_after):
+        result = yield from fetch(page)
+        if not result.data:
+            break
+        take(result.data)
+        oldest = result.data[0].created_at
+        page -= 1
 
 
 # --- replicas ----------------------------------------------------------------------------------
@@ -526,7 +660,9 @@ __all__ = [
     "call",
     "send_with_retries",
     "delete_video",
+    "ListOrder",
     "find_videos_by_name",
+    "find_videos_by_names",
     "get_replica",
     "get_video",
     "iter_pages",

@@ -25,7 +25,7 @@ import asyncio
 import inspect
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ import httpx
 from pydantic import SecretStr
 
 from prefect_tavus.tavus_api import _create, _operations, waiting, watch
-from prefect_tavus.tavus_api._operations import ApiContext
+from prefect_tavus.tavus_api._operations import ApiContext, ListOrder
 from prefect_tavus.tavus_api._steps import Emit, Notify, Operation, Send, Sleep, Step
 from prefect_tavus.tavus_api._version import DEFAULT_BASE_URL
 from prefect_tavus.tavus_api.download import (
@@ -303,15 +303,54 @@ class TavusClient(_ClientBase):
         """
         return self._iterate(_operations.iter_videos(self._ctx, page_size=page_size))
 
-    def find_videos_by_name(self, video_name: str, *, max_pages: int | None = None) -> list[Video]:
-        """Videos named exactly ``video_name`` (scans the list; Tavus has no name filter).
+    def find_videos_by_name(
+        self,
+        video_name: str,
+        *,
+        created_after: datetime | None = None,
+        order: ListOrder | None = None,
+        max_pages: int | None = None,
+    ) -> list[Video]:
+        """Videos named exactly ``video_name`` (lists videos; Tavus has no name filter).
+
+        With ``created_after`` (aware UTC) only newer videos count, and the listing
+        stops once it can only hold older ones (see :meth:`find_videos_by_names`).
 
         Example:
             >>> [v.video_id for v in client.find_videos_by_name("welcome-42")]  # doctest: +SKIP
             ['1e30440cf9']
         """
-        operation = _operations.find_videos_by_name(self._ctx, video_name, max_pages=max_pages)
+        operation = _operations.find_videos_by_name(
+            self._ctx, video_name, created_after=created_after, order=order, max_pages=max_pages
+        )
         return self._run(operation)
+
+    def find_videos_by_names(
+        self,
+        video_names: Iterable[str],
+        *,
+        created_after: datetime | None = None,
+        order: ListOrder | None = None,
+    ) -> dict[str, list[Video]]:
+        """Each of ``video_names`` with its videos (``[]`` if none), in one pass over the list.
+
+        With ``created_after``, videos created before it are ignored and the listing
+        stops early where its order allows: newest first (read until older videos
+        begin) or oldest first (the last pages only). ``order`` is detected from the
+        first page's ``created_at`` unless given; if it cannot be, every page is read.
+
+        Example (re-attach a batch's rows after a crash):
+            >>> found = client.find_videos_by_names(  # doctest: +SKIP
+            ...     ["row-1", "row-2"], created_after=run_started
+            ... )
+            >>> {name: [v.video_id for v in vs] for name, vs in found.items()}  # doctest: +SKIP
+            {'row-1': ['1e30440cf9'], 'row-2': []}
+        """
+        return self._run(
+            _operations.find_videos_by_names(
+                self._ctx, video_names, created_after=created_after, order=order
+            )
+        )
 
     def find_created_video(self, video_name: str, *, since: datetime) -> Video | None:
         """The live video named ``video_name`` created by a create begun at ``since``, if any.
@@ -659,11 +698,32 @@ class AsyncTavusClient(_ClientBase):
             yield video
 
     async def find_videos_by_name(
-        self, video_name: str, *, max_pages: int | None = None
+        self,
+        video_name: str,
+        *,
+        created_after: datetime | None = None,
+        order: ListOrder | None = None,
+        max_pages: int | None = None,
     ) -> list[Video]:
         """Videos named exactly ``video_name`` (see :meth:`TavusClient.find_videos_by_name`)."""
         return await self._run(
-            _operations.find_videos_by_name(self._ctx, video_name, max_pages=max_pages)
+            _operations.find_videos_by_name(
+                self._ctx, video_name, created_after=created_after, order=order, max_pages=max_pages
+            )
+        )
+
+    async def find_videos_by_names(
+        self,
+        video_names: Iterable[str],
+        *,
+        created_after: datetime | None = None,
+        order: ListOrder | None = None,
+    ) -> dict[str, list[Video]]:
+        """Many names in one pass (see :meth:`TavusClient.find_videos_by_names`)."""
+        return await self._run(
+            _operations.find_videos_by_names(
+                self._ctx, video_names, created_after=created_after, order=order
+            )
         )
 
     async def find_created_video(self, video_name: str, *, since: datetime) -> Video | None:
