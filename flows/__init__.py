@@ -10,10 +10,13 @@ Example:
 """
 
 from prefect_tavus.flows.errors import (
+    InvalidMediaError,
     InvalidVideoJob,
     MediaUrlExpiredError,
     OutputIncompleteError,
     Problem,
+    SourceError,
+    VideoJobError,
 )
 from prefect_tavus.flows.generate import generate_video
 from prefect_tavus.flows.media import PresignedMedia, UploadedMedia, presign_media, upload_media
@@ -25,15 +28,18 @@ from prefect_tavus.flows.video import CreatedVideo, create_video, wait_for_video
 
 __all__ = [
     "CreatedVideo",
+    "InvalidMediaError",
     "InvalidVideoJob",
     "MediaUrlExpiredError",
     "OutputIncompleteError",
     "PresignedMedia",
     "Problem",
+    "SourceError",
     "StoredObject",
     "StoredOutputs",
     "UploadedMedia",
     "VideoJob",
+    "VideoJobError",
     "VideoResult",
     "create_video",
     "generate_video",

@@ -1,10 +1,29 @@
-"""Errors the flows raise on top of :mod:`tavus_api.errors`.
+"""Errors the flows raise on top of :mod:`prefect_tavus.tavus_api.errors`.
+
+Every one of them is a :class:`VideoJobError`, so one ``except`` catches whatever a
+video job itself got wrong; errors of the Tavus API (status, connection, a video
+Tavus failed) stay :class:`~prefect_tavus.tavus_api.errors.TavusError`::
+
+    VideoJobError
+    ├── InvalidVideoJob        (also ValueError) input rejected before anything was spent
+    ├── SourceError            (also ValueError) a media source cannot be read
+    ├── InvalidMediaError      (also tavus_api.media.MediaError) media Tavus would reject
+    ├── MediaUrlExpiredError   (also VideoFailedError) failed: a presigned URL had expired
+    └── OutputIncompleteError  (also RuntimeError) a stored output does not match
+
+All of them survive pickling with their fields (Prefect pickles a failed state's
+exception), and none carries a presigned URL's signature or the API key.
 
 Example:
+    >>> import pickle
+    >>> from prefect_tavus.flows.errors import InvalidVideoJob, Problem, VideoJobError
     >>> err = InvalidVideoJob([Problem("job.script", "must not be blank")])
     >>> print(err)
     generate-video input is invalid (1 problem); nothing was uploaded or created:
       - job.script: must not be blank
+    >>> again = pickle.loads(pickle.dumps(err))
+    >>> isinstance(again, VideoJobError), again.fields
+    (True, ['job.script'])
 """
 
 from __future__ import annotations
@@ -12,7 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prefect_tavus.tavus_api.errors import VideoFailedError
+from prefect_tavus.tavus_api.errors import PickleSafeError, VideoFailedError
+from prefect_tavus.tavus_api.media import MediaError
+
+
+class VideoJobError(PickleSafeError):
+    """Base of every error a video job raises of its own (input, media, sources, outputs)."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +50,7 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
-class InvalidVideoJob(ValueError):
+class InvalidVideoJob(VideoJobError, ValueError):
     """The flow's input cannot make a video; raised before anything is uploaded or created.
 
     Lists every problem found, each naming the parameter (``job.audio``,
@@ -51,10 +75,27 @@ class InvalidVideoJob(ValueError):
         return [problem.field for problem in self.problems]
 
 
-class MediaUrlExpiredError(VideoFailedError):
+class SourceError(VideoJobError, ValueError):
+    """A media source that cannot be read; the message never holds a URL query."""
+
+
+class InvalidMediaError(VideoJobError, MediaError):
+    """A media input Tavus would reject (type, length or size), found before uploading.
+
+    The :class:`~prefect_tavus.tavus_api.media.MediaError` of the file check, as the
+    flows raise it: ``except MediaError`` and ``except VideoJobError`` both catch it.
+    ``code`` and ``message`` are as on ``MediaError``.
+    """
+
+
+class MediaUrlExpiredError(VideoJobError, VideoFailedError):
     """The video failed and a presigned media URL had expired before Tavus fetched it.
 
     Raise ``presign_expiry_seconds`` above Tavus's queue time (the default is 24 h).
+
+    Attributes:
+        expired: the ``s3://`` URIs of the media whose URLs expired (never the URLs).
+        expiry_seconds: how long those URLs were valid.
     """
 
     def __init__(
@@ -76,8 +117,16 @@ class MediaUrlExpiredError(VideoFailedError):
         self.expiry_seconds = expiry_seconds
 
 
-class OutputIncompleteError(RuntimeError):
+class OutputIncompleteError(VideoJobError, RuntimeError):
     """A stored output does not match what was downloaded (size or Content-Length)."""
 
 
-__all__ = ["InvalidVideoJob", "MediaUrlExpiredError", "OutputIncompleteError", "Problem"]
+__all__ = [
+    "InvalidMediaError",
+    "InvalidVideoJob",
+    "MediaUrlExpiredError",
+    "OutputIncompleteError",
+    "Problem",
+    "SourceError",
+    "VideoJobError",
+]

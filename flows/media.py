@@ -148,8 +148,9 @@ def upload_media(
         ``duration_seconds`` and whether it was actually uploaded.
 
     Raises:
-        tavus_api.media.MediaError: the content is not ``kind`` media Tavus accepts.
-        flows.sources.SourceError: the source cannot be read.
+        flows.errors.InvalidMediaError: the content is not ``kind`` media Tavus accepts
+            (a ``tavus_api.media.MediaError``).
+        flows.errors.SourceError: the source cannot be read.
 
     Example:
         >>> upload_media("voice.wav", S3Bucket.load("tavus-media"), kind="audio")  # doctest: +SKIP

@@ -24,9 +24,16 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from prefect_tavus.flows.errors import InvalidMediaError, SourceError
 from prefect_tavus.flows.redact import safe_url
 from prefect_tavus.flows.storage import TRANSFER_CONFIG, S3Location, head_object
-from prefect_tavus.tavus_api.media import MediaFormat, MediaInfo, MediaKind, probe_media
+from prefect_tavus.tavus_api.media import (
+    MediaError,
+    MediaFormat,
+    MediaInfo,
+    MediaKind,
+    probe_media,
+)
 from prefect_tavus.tavus_api.models import check_http_url
 
 MAX_MEDIA_BYTES = 5 * 1024**3
@@ -47,10 +54,6 @@ _SUFFIX_FORMATS: dict[str, MediaFormat] = {
     ".jpg": MediaFormat.JPEG,
     ".jpeg": MediaFormat.JPEG,
 }
-
-
-class SourceError(ValueError):
-    """A media source that cannot be read; the message never holds a URL query."""
 
 
 class SourceType(StrEnum):
@@ -232,7 +235,8 @@ def stage_media(
 
     Raises:
         SourceError: the source cannot be read.
-        tavus_api.media.MediaError: the content is wrong for ``kind`` (type, length, size).
+        flows.errors.InvalidMediaError: the content is wrong for ``kind`` (type, length,
+            size); a ``tavus_api.media.MediaError``.
         ValueError: the source string is malformed.
 
     Example:
@@ -243,7 +247,10 @@ def stage_media(
     if isinstance(source, str):
         source = MediaSource.parse(source)
     local = fetch_local_copy(source, workdir, s3_client=s3_client, max_bytes=max_bytes)
-    info = probe_media(local, MediaKind(kind))
+    try:
+        info = probe_media(local, MediaKind(kind))
+    except MediaError as exc:  # as a flow error, so `except VideoJobError` catches it too
+        raise InvalidMediaError(exc.code, exc.message) from None
     return StagedMedia(source=source, local_path=local, info=info, sha256=sha256_file(local))
 
 

@@ -12,6 +12,8 @@ from prefect_tavus.tavus_api.client import DEFAULT_BASE_URL, AsyncTavusClient, T
 from prefect_tavus.tavus_api.download import AsyncDownloadStream, DownloadResult, DownloadStream
 from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
+    APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -19,6 +21,7 @@ from prefect_tavus.tavus_api.errors import (
     CreateOutcomeUnknownError,
     DownloadError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ServerError,
     TavusError,
@@ -45,6 +48,8 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "USER_AGENT",
     "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncDownloadStream",
@@ -56,6 +61,7 @@ __all__ = [
     "DownloadResult",
     "DownloadStream",
     "NotFoundError",
+    "PermissionDeniedError",
     "RateLimitError",
     "Replica",
     "ReplicaPage",

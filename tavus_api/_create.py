@@ -53,7 +53,11 @@ from prefect_tavus.tavus_api._operations import (
     retry_after_of,
 )
 from prefect_tavus.tavus_api._steps import Operation, Send, Sleep
-from prefect_tavus.tavus_api.errors import APIStatusError, CreateOutcomeUnknownError, TavusError
+from prefect_tavus.tavus_api.errors import (
+    APIResponseValidationError,
+    CreateOutcomeUnknownError,
+    TavusError,
+)
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.retry import not_acted_on, outcome_unknown
 
@@ -130,7 +134,7 @@ def create_video(
         if answered_2xx:
             try:
                 return parse(outcome, Video, api_key=ctx.api_key)
-            except APIStatusError as unreadable:  # created, but which video is unreadable
+            except APIResponseValidationError as unreadable:  # created, but unreadable
                 error, cause = unreadable, f"an unreadable HTTP {outcome.status_code} answer"
         else:
             error = outcome_error(outcome, http_request, api_key=ctx.api_key)

@@ -23,16 +23,18 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from prefect_tavus.tavus_api._redact import redact, truncate
+from prefect_tavus.tavus_api._redact import redact, redact_urls, safe_url, truncate
 from prefect_tavus.tavus_api._steps import Emit, Operation, Outcome, Send, Sleep
 from prefect_tavus.tavus_api._version import USER_AGENT
 from prefect_tavus.tavus_api.errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ServerError,
     TavusError,
@@ -102,8 +104,28 @@ class ApiContext:
 # --- error mapping ---------------------------------------------------------------------------
 
 
+REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+"""Where a server puts the id of a request (the first one present is used)."""
+
+
+def request_fields(request: httpx.Request, api_key: str) -> dict[str, str]:
+    """``method`` and ``url`` of ``request`` as errors carry them: no query, no key."""
+    return {"method": request.method, "url": redact(safe_url(request.url), api_key)}
+
+
+def response_fields(response: httpx.Response, api_key: str) -> dict[str, Any]:
+    """:func:`request_fields` of the request answered, plus the server's ``request_id``."""
+    request_id = next(
+        (response.headers[name] for name in REQUEST_ID_HEADERS if name in response.headers), None
+    )
+    if request_id is not None:
+        request_id = truncate(redact_urls(redact(request_id, api_key)), 200)
+    return {**request_fields(response.request, api_key), "request_id": request_id}
+
+
 def _decode_body(response: httpx.Response, api_key: str) -> tuple[str, Any]:
-    text = redact(response.text, api_key)
+    # URL queries go too: an error body may quote a presigned media URL it could not fetch.
+    text = redact_urls(redact(response.text, api_key))
     try:
         return text, json.loads(text) if text.strip() else None
     except ValueError:
@@ -122,7 +144,7 @@ def _api_message(response: httpx.Response, text: str, body: Any) -> str:
 
 
 def status_error(response: httpx.Response, *, api_key: str, by_id: bool = False) -> APIStatusError:
-    """The typed error for a non-2xx ``response``, with the API key redacted from it.
+    """The typed error for a non-2xx ``response``, with no API key or URL query in it.
 
     ``by_id`` marks routes naming one video or replica: there Tavus's documented
     ``400 Invalid video_id`` (or a 404) means "no such video" and maps to
@@ -131,32 +153,38 @@ def status_error(response: httpx.Response, *, api_key: str, by_id: bool = False)
     text, body = _decode_body(response, api_key)
     message = _api_message(response, text, body)
     code = response.status_code
+    fields = {"status_code": code, "body": body, **response_fields(response, api_key)}
     if by_id and (
         (code in (400, 404) and _NOT_FOUND_MESSAGE.search(message))
         or (code == 404 and _NOT_FOUND_404.search(message))
     ):
-        return NotFoundError(message, status_code=code, body=body)
+        return NotFoundError(message, **fields)
     if code == 400:
-        return BadRequestError(message, status_code=code, body=body)
-    if code in (401, 403):
-        return AuthenticationError(message, status_code=code, body=body)
+        return BadRequestError(message, **fields)
+    if code == 401:
+        return AuthenticationError(message, **fields)
+    if code == 403:
+        return PermissionDeniedError(message, **fields)
     if code == 429:
         retry_after = parse_retry_after(
             response.headers.get("retry-after"), now=_server_now(response)
         )
-        return RateLimitError(message, status_code=code, body=body, retry_after=retry_after)
+        return RateLimitError(message, retry_after=retry_after, **fields)
     if code >= 500:
-        return ServerError(message, status_code=code, body=body)
-    return APIStatusError(message, status_code=code, body=body)
+        return ServerError(message, **fields)
+    return APIStatusError(message, **fields)
 
 
 def transport_error(exc: httpx.RequestError, request: httpx.Request, *, api_key: str) -> TavusError:
     """The typed error for a request that got no HTTP response."""
     what = f"{request.method} {request.url.path}"
-    detail = redact(str(exc) or type(exc).__name__, api_key)
+    detail = redact_urls(redact(str(exc) or type(exc).__name__, api_key))
+    fields = request_fields(request, api_key)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{what} timed out ({type(exc).__name__}: {detail})")
-    return APIConnectionError(f"{what} failed without a response ({type(exc).__name__}: {detail})")
+        return APITimeoutError(f"{what} timed out ({type(exc).__name__}: {detail})", **fields)
+    return APIConnectionError(
+        f"{what} failed without a response ({type(exc).__name__}: {detail})", **fields
+    )
 
 
 def outcome_error(
@@ -275,16 +303,22 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def parse(response: httpx.Response, model: type[ModelT], *, api_key: str) -> ModelT:
-    """Read a 2xx JSON body into ``model``; an unreadable body raises :class:`APIStatusError`."""
+    """Read a 2xx JSON body into ``model``.
+
+    An unreadable body raises :class:`APIResponseValidationError` (not a status error:
+    Tavus answered 2xx, so it acted on the request).
+    """
     try:
         return model.model_validate(response.json())
     except (ValueError, ValidationError) as exc:
-        text = truncate(redact(response.text, api_key), 200)
-        raise APIStatusError(
+        text = truncate(redact_urls(redact(response.text, api_key)), 200)
+        raise APIResponseValidationError(
             f"unexpected response to {response.request.method} {response.request.url.path} "
-            f"(not a {model.__name__}): {text!r}",
+            f"(HTTP {response.status_code}, not a {model.__name__}): {text!r}",
             status_code=response.status_code,
-            body=None,
+            body=text,
+            expected=model.__name__,
+            **response_fields(response, api_key),
         ) from exc
 
 

@@ -67,9 +67,15 @@ def _download_error(outcome: Outcome, request: httpx.Request) -> TavusError:
     if isinstance(outcome, httpx.Response):
         # The body is not quoted: S3 error bodies can echo the request's signature.
         reason = outcome.reason_phrase or ""
-        return DownloadError(f"download of {shown} failed: HTTP {outcome.status_code} {reason}")
+        return DownloadError(
+            f"download of {shown} failed: HTTP {outcome.status_code} {reason}",
+            url=shown,
+            status_code=outcome.status_code,
+        )
     detail = redact(str(outcome) or "", request.url.query.decode("ascii", "replace"))
-    return DownloadError(f"download of {shown} failed: {type(outcome).__name__} {detail}".strip())
+    return DownloadError(
+        f"download of {shown} failed: {type(outcome).__name__} {detail}".strip(), url=shown
+    )
 
 
 def open_download(ctx: ApiContext, url: str) -> Operation[httpx.Response]:
@@ -116,12 +122,14 @@ class _Tally:
         if self.expected_size is not None and self.received != self.expected_size:
             raise DownloadError(
                 f"download of {self.url} incomplete: got {self.received} bytes, "
-                f"Content-Length said {self.expected_size}"
+                f"Content-Length said {self.expected_size}",
+                url=self.url,
             )
 
     def wrap(self, exc: Exception) -> DownloadError:
         return DownloadError(
-            f"download of {self.url} broke after {self.received} bytes: {type(exc).__name__}"
+            f"download of {self.url} broke after {self.received} bytes: {type(exc).__name__}",
+            url=self.url,
         )
 
 

@@ -31,6 +31,8 @@ from filetype.types import image as _ft_image
 from filetype.types import video as _ft_video
 from pydantic import BaseModel, Field
 
+from prefect_tavus.tavus_api.errors import TavusError
+
 AUDIO_MIN_SECONDS: float = 3.0
 """Shortest audio Tavus accepts (``audio_file_min_duration``)."""
 AUDIO_MAX_SECONDS: float = 600.0
@@ -108,8 +110,8 @@ class MediaInfo(BaseModel):
         return _EXTENSIONS.get(self.format, self.format.value)
 
 
-class MediaError(ValueError):
-    """A file Tavus would reject.
+class MediaError(TavusError, ValueError):
+    """A file Tavus would reject (a ``ValueError``: retrying cannot fix it).
 
     Attributes:
         code: the Tavus error type where one exists (``audio_file_type``,

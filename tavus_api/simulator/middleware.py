@@ -6,6 +6,7 @@ import asyncio
 import json
 import math
 import time
+import uuid
 from email.utils import formatdate
 from typing import Any
 
@@ -27,7 +28,8 @@ _REASONS = {
 class FaultMiddleware:
     """Counts requests by route template and status, and applies :class:`FaultInjector` rules.
 
-    Admin routes (``/_sim/``) are neither counted nor faulted.
+    Every API answer carries an ``x-request-id`` header, as production APIs do, so the
+    client's errors can quote it. Admin routes (``/_sim/``) are neither counted nor faulted.
     """
 
     def __init__(self, app: ASGIApp, faults: FaultInjector, stats: Stats) -> None:
@@ -40,6 +42,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         route = match_route(scope["method"], scope["path"]) or "unmatched"
+        request_id = (b"x-request-id", f"sim-{uuid.uuid4().hex}".encode())
         decision = self.faults.decide(route)
         if decision.latency:
             self.stats.fault(route, "latency")
@@ -54,6 +57,7 @@ class FaultMiddleware:
                 nonlocal started
                 if message["type"] == "http.response.start":
                     started = True
+                    message = {**message, "headers": [*message.get("headers", []), request_id]}
                     if rule is None:  # count before the client can see the answer
                         self.stats.request(route, message["status"])
                 if rule is None:
@@ -66,10 +70,10 @@ class FaultMiddleware:
                 return
         if rule.kind == "rate_limit":
             self.stats.request(route, 429)
-            await _send_error(send, 429, _retry_after_headers(rule))
+            await _send_error(send, 429, [request_id, *_retry_after_headers(rule)])
         elif rule.status_code is not None:  # server_error, or lost_response answered by a 5xx
             self.stats.request(route, rule.status_code)
-            await _send_error(send, rule.status_code, [])
+            await _send_error(send, rule.status_code, [request_id])
         else:  # drop, or lost_response answered by a dropped connection
             self.stats.request(route, "dropped")
             await _drop_connection(send, partial=rule.partial)

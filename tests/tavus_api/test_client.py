@@ -16,12 +16,14 @@ from pydantic import SecretStr, ValidationError
 from prefect_tavus.tavus_api import (
     USER_AGENT,
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncTavusClient,
     AuthenticationError,
     BadRequestError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     ReplicaType,
     ServerError,
@@ -203,7 +205,7 @@ ERROR_CASES = [
     (400, {"error": "Invalid replica_id"}, "get_replica", NotFoundError, "Invalid replica_id"),
     (400, {"error": "limit too large"}, "list_videos", BadRequestError, "limit too large"),
     (401, {"message": "Invalid access token"}, "get_video", AuthenticationError, "Invalid access"),
-    (403, {"message": "IP not allowed"}, "list_replicas", AuthenticationError, "IP not allowed"),
+    (403, {"message": "IP not allowed"}, "list_replicas", PermissionDeniedError, "IP not allowed"),
     (429, {"error": "Slow down"}, "get_video", RateLimitError, "Slow down"),
     (500, "<html>oops</html>", "get_video", ServerError, "<html>oops</html>"),
     (503, {"error": "maintenance"}, "list_videos", ServerError, "maintenance"),
@@ -259,11 +261,16 @@ async def test_long_text_bodies_are_truncated(api: Twin) -> None:
     assert len(caught.value.message) <= 500 and caught.value.message.endswith("...")
 
 
-async def test_unexpected_success_body_is_an_api_error(api: Twin) -> None:
+async def test_unexpected_success_body_is_a_validation_error_not_a_status_error(
+    api: Twin,
+) -> None:
     with mock_api() as router:
         router.route().respond(200, text="not json")
-        with pytest.raises(APIStatusError, match="not a Video"):
+        with pytest.raises(APIResponseValidationError, match="not a Video") as caught:
             await api.get_video("abc1234567")
+    assert not isinstance(caught.value, APIStatusError)
+    assert caught.value.status_code == 200 and caught.value.body == "not json"
+    assert caught.value.expected == "Video" and caught.value.method == "GET"
 
 
 @pytest.mark.parametrize(
@@ -327,7 +334,7 @@ async def test_api_key_never_in_transport_or_unreadable_body_errors(api: Twin) -
         router.get("/v2/videos/abc1234567").respond(200, text=f"<html>{API_KEY}</html>")
         with pytest.raises(APIConnectionError) as transport:
             await api.list_videos()
-        with pytest.raises(APIStatusError, match="not a Video") as unreadable:
+        with pytest.raises(APIResponseValidationError, match="not a Video") as unreadable:
             await api.get_video("abc1234567")
     for exc in (transport.value, unreadable.value):
         assert API_KEY not in str(exc) and "***" in str(exc)
