@@ -41,8 +41,10 @@ format: install
 test: install lint
 	$(PY) -m pytest
 
+# Not part of `make test`: the full run takes about half an hour (1,000 rows, 2 GiB output).
 bench: install
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks --output bench-results.json
+	$(PY) -m benchmarks.readme_table bench-results.json README.md
 
 clean:
 	rm -rf $(VENV) .prefect output .pytest_cache .ruff_cache

@@ -1,183 +1,144 @@
-"""Rows of the benchmark report: alternate the two variants, take medians, print, save.
+"""The benchmark report: figures with their targets, the machine, a table, the JSON file.
 
-Every benchmark compares *ours* with a *baseline* on the same machine in the same run.
-Machines are noisy, so :func:`alternate` runs the two variants in turn (ours first on
-even repetitions, the baseline first on odd ones) and a :class:`Row` reports the
-median of each and their ratio ``ours / baseline``.
+A :class:`Figure` is one number from this run, with the target it is held to (if any)
+and what it is compared with ("beside"). The JSON keeps every figure under its key at
+the top level (``throughput_ratio_to_bound`` ...) and the details of each scenario.
 
 Example:
-    >>> ours, base = alternate(3, lambda: 2.0, lambda: 4.0)
-    >>> row = Row("demo", "seconds", "s", ours, base, better="lower")
-    >>> row.ours, row.baseline, row.ratio, row.verdict
-    (2.0, 4.0, 0.5, 'ours better')
+    >>> f = Figure("duplicates_per_row", "videos created per row", 1.0, target="== 1.00",
+    ...            met=True, beside="1,000 rows + rerun")
+    >>> print(format_table([f]).splitlines()[2])
+    videos created per row | 1.00 | == 1.00 | yes | 1,000 rows + rerun
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
-import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-Better = Literal["lower", "higher"]
+from typing import Any
 
 
-def alternate(
-    repetitions: int, ours: Callable[[], float], baseline: Callable[[], float]
-) -> tuple[list[float], list[float]]:
-    """Run both variants ``repetitions`` times, alternating which goes first.
+@dataclass(frozen=True)
+class Figure:
+    """One measured number, its target and its comparators, as printed and saved."""
 
-    Returns the samples of each, in run order.
+    key: str
+    label: str
+    value: float | None
+    target: str = ""
+    met: bool | None = None
+    beside: str = ""
+    digits: int = 2
 
-    >>> order = []
-    >>> _ = alternate(2, lambda: order.append("o") or 1.0, lambda: order.append("b") or 1.0)
-    >>> order
-    ['o', 'b', 'b', 'o']
-    """
-    if repetitions < 1:
-        raise ValueError("repetitions must be >= 1")
-    ours_samples: list[float] = []
-    baseline_samples: list[float] = []
-    for i in range(repetitions):
-        if i % 2 == 0:
-            ours_samples.append(ours())
-            baseline_samples.append(baseline())
-        else:
-            baseline_samples.append(baseline())
-            ours_samples.append(ours())
-    return ours_samples, baseline_samples
+    def shown(self) -> str:
+        """The value as printed (``n/a`` when the run could not measure it)."""
+        return "n/a" if self.value is None else f"{self.value:,.{self.digits}f}"
 
 
-@dataclass
-class Row:
-    """One comparison: medians of both variants' samples and what "better" means.
-
-    ``better`` says whether lower (seconds, calls, bytes) or higher (videos/s) is
-    better; ``verdict`` reads the ratio accordingly.
-    """
-
-    benchmark: str
-    metric: str
-    unit: str
-    ours_samples: Sequence[float]
-    baseline_samples: Sequence[float]
-    better: Better = "lower"
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.ours_samples or not self.baseline_samples:
-            raise ValueError(f"{self.benchmark}: both variants need at least one sample")
-
-    @property
-    def ours(self) -> float:
-        """Median of our samples."""
-        return float(statistics.median(self.ours_samples))
-
-    @property
-    def baseline(self) -> float:
-        """Median of the baseline's samples."""
-        return float(statistics.median(self.baseline_samples))
-
-    @property
-    def ratio(self) -> float | None:
-        """``ours / baseline`` of the medians (``None`` if the baseline is 0)."""
-        return None if self.baseline == 0 else self.ours / self.baseline
-
-    @property
-    def verdict(self) -> str:
-        """ "ours better", "baseline better" or "same", from the ratio and ``better``."""
-        ratio = self.ratio
-        if ratio is None or ratio == 1.0:
-            return "same"
-        ours_lower = ratio < 1.0
-        return "ours better" if ours_lower == (self.better == "lower") else "baseline better"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "benchmark": self.benchmark,
-            "metric": self.metric,
-            "unit": self.unit,
-            "better": self.better,
-            "ours": self.ours,
-            "baseline": self.baseline,
-            "ratio": self.ratio,
-            "verdict": self.verdict,
-            "ours_samples": list(self.ours_samples),
-            "baseline_samples": list(self.baseline_samples),
-            "note": self.note,
-            **({"extra": self.extra} if self.extra else {}),
-        }
-
-
-def _number(value: float, unit: str) -> str:
-    if value == int(value) and abs(value) < 1e6:
-        text = f"{int(value)}"
-    elif abs(value) >= 100:
-        text = f"{value:.0f}"
-    elif abs(value) >= 10:
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.2f}"
-    return f"{text} {unit}".strip()
-
-
-def format_table(rows: Sequence[Row]) -> str:
-    """The rows as ``benchmark | ours | baseline | ratio | note`` (medians)."""
-    header = ("benchmark", "ours", "baseline", "ratio", "note")
+def format_table(figures: Sequence[Figure]) -> str:
+    """``figure | value | target | met | beside``, one line per figure."""
+    header = ("figure", "value", "target", "met", "beside it")
     lines = [header]
-    for row in rows:
-        ratio = "n/a" if row.ratio is None else f"{row.ratio:.3g}x ({row.verdict})"
-        lines.append(
-            (
-                f"{row.benchmark}: {row.metric}",
-                _number(row.ours, row.unit),
-                _number(row.baseline, row.unit),
-                ratio,
-                row.note,
-            )
-        )
+    for f in figures:
+        met = "" if f.met is None else ("yes" if f.met else "NO")
+        lines.append((f.label, f.shown(), f.target, met, f.beside))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     out = []
     for n, line in enumerate(lines):
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
         out.append(" | ".join([*cells, line[-1]]).rstrip())
         if n == 0:
-            out.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 4)
+            out.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 9)
     return "\n".join(out)
 
 
-def write_json(
-    rows: Sequence[Row], path: Path, *, settings: dict[str, Any], seconds: float
-) -> Path:
-    """Save the rows, the settings used and the machine to ``path`` (dirs created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": _cpu_count(),
-        },
-        "settings": settings,
-        "total_seconds": round(seconds, 1),
-        "rows": [row.to_json() for row in rows],
-    }
-    path.write_text(json.dumps(doc, indent=2) + "\n")
-    return path
+def _meminfo_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
-def _cpu_count() -> int | None:
-    import os
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
+
+def _cores() -> int | None:
     try:
         return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
+    except AttributeError:  # not Linux
         return os.cpu_count()
 
 
-__all__ = ["Better", "Row", "alternate", "format_table", "write_json"]
+def machine() -> dict[str, Any]:
+    """Cores, memory, CPU, Python and Prefect versions, OS, and the load right now."""
+    import prefect
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "cores": _cores(),
+        "memory_gib": _meminfo_gib(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "prefect": prefect.__version__,
+        "platform": platform.platform(),
+        "load_average_at_start": None if load is None else [round(x, 2) for x in load],
+    }
+
+
+def write_json(
+    path: Path,
+    figures: Sequence[Figure],
+    *,
+    rows: int,
+    machine_info: dict[str, Any],
+    details: dict[str, Any],
+    settings: dict[str, Any],
+    seconds: float,
+    prefect_api: dict[str, Any],
+) -> Path:
+    """Save the figures (each also under its key at the top level) and the details."""
+    doc: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": rows,
+        "machine": machine_info,
+        "prefect_api": (
+            f"{prefect_api['database']}; 'database is locked' "
+            f"{prefect_api['database_locked_in_log']} times"
+        ),
+        **{f.key: f.value for f in figures},
+        "figures": [asdict(f) for f in figures],
+        "settings": settings,
+        "details": details,
+        "total_seconds": round(seconds, 1),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    return path
+
+
+REQUIRED_KEYS = (
+    "throughput_ratio_to_bound",
+    "requests_per_video",
+    "overhead_ratio_flow_to_plain",
+    "store_2gib_rss_growth_mib",
+    "duplicates_per_row",
+)
+"""Keys every ``bench-results.json`` holds, each a number measured by the run."""
+
+
+__all__ = ["REQUIRED_KEYS", "Figure", "format_table", "machine", "write_json"]
