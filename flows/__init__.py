@@ -9,6 +9,8 @@ Example:
     >>> generate_video(VideoJob(replica_id="r79e1c033f", script="Hello!"))  # doctest: +SKIP
 """
 
+from prefect_tavus.flows.batch import generate_videos
+from prefect_tavus.flows.batch_results import BatchResult, RowResult
 from prefect_tavus.flows.errors import (
     InvalidMediaError,
     InvalidVideoJob,
@@ -27,6 +29,9 @@ from prefect_tavus.flows.validation import validate_job
 from prefect_tavus.flows.video import CreatedVideo, create_video, wait_for_video
 
 __all__ = [
+    "BatchResult",
+    "RowResult",
+    "generate_videos",
     "CreatedVideo",
     "InvalidMediaError",
     "InvalidVideoJob",

@@ -1,0 +1,532 @@
+"""The ``generate-videos`` flow: many videos from one manifest, paced, resumable, on one loop.
+
+validate every row (blocks once, replicas once) -> estimate (``dry_run``,
+``max_video_minutes``) -> read the ledger (skip stored rows, re-attach created ones)
+-> upload each distinct input once -> paced creates, each ``video_id`` written to the
+ledger before waiting -> one waiter for every pending video -> streamed copies to S3
+with bounded concurrency -> table artifact and ``results.jsonl``.
+
+Prefect bookkeeping stays bounded per row: one ``create-video[<row>]`` and one
+``store-video[<row>]`` task run per row, no task run per poll, logs only when a row
+changes, one table artifact per run. Row state lives in S3 (the ledger), so a Prefect
+API outage loses no row and any worker can resume any row.
+
+Example:
+    >>> from prefect_tavus.flows import generate_videos
+    >>> result = generate_videos(
+    ...     "s3://tavus-media/campaigns/welcome.csv",
+    ...     script_template="Hi {first_name}, welcome aboard!",
+    ...     row_defaults={"replica_id": "r79e1c033f"},
+    ... )  # doctest: +SKIP
+    >>> result.counts  # doctest: +SKIP
+    {'rows': 1000, 'stored': 1000, 'failed': 0, 'invalid': 0}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.logging import get_run_logger
+from prefect.states import Failed
+from pydantic import ValidationError
+
+from prefect_tavus.flows.batch_results import (
+    TABLE_ARTIFACT_KEY,
+    BatchResult,
+    RowResult,
+    results_jsonl,
+    results_markdown,
+    summarize,
+)
+from prefect_tavus.flows.batch_validation import (
+    BatchSettings,
+    CheckedBatch,
+    CheckedRow,
+    InvalidBatch,
+    check_batch,
+)
+from prefect_tavus.flows.errors import Problem
+from prefect_tavus.flows.estimate import check_budget, estimate_rows
+from prefect_tavus.flows.generate import build_options
+from prefect_tavus.flows.ledger import LedgerState, RunLedger
+from prefect_tavus.flows.media import (
+    DEFAULT_MEDIA_PREFIX,
+    DEFAULT_PRESIGN_SECONDS,
+    PresignedMedia,
+    UploadedMedia,
+    presign,
+    store_staged_media,
+)
+from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, store_outputs
+from prefect_tavus.flows.redact import redact
+from prefect_tavus.flows.request import build_request
+from prefect_tavus.flows.storage import object_key, s3_client
+from prefect_tavus.flows.video import media_urls_of, redactions_for
+from prefect_tavus.tavus_api.errors import RateLimitError
+from prefect_tavus.tavus_api.models import Video, VideoRequest
+from prefect_tavus.tavus_api.pacing import CreatePacer
+
+REATTACH_TOLERANCE = timedelta(minutes=10)
+"""Videos named like a row and created this long before the batch's first run are not its."""
+
+_MAX_RATE_LIMITED_CREATES = 30
+
+
+def batch_folder(batch: CheckedBatch, output_prefix: str) -> str:
+    """Key of the batch's folder (ledger, results) in the output bucket."""
+    return object_key(batch.output_bucket, output_prefix, "batches", batch.batch_id)
+
+
+def _settings(**params: Any) -> BatchSettings:
+    options = {name: params.pop(name) for name in list(params) if name in _OPTION_NAMES}
+    try:
+        return BatchSettings(options=build_options(**options), **params)
+    except ValidationError as exc:
+        raise InvalidBatch(
+            [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        ) from None
+
+
+_OPTION_NAMES = {
+    "credentials_block",
+    "media_bucket_block",
+    "output_bucket_block",
+    "media_prefix",
+    "output_prefix",
+    "presign_expiry_seconds",
+    "wait_timeout_seconds",
+    "poll_interval_seconds",
+    "max_poll_interval_seconds",
+}
+
+
+@task(name="validate-batch", cache_policy=NO_CACHE, persist_result=False)
+async def validate_batch(
+    manifest: str | Sequence[Mapping[str, Any]], settings: BatchSettings, workdir: Path
+) -> CheckedBatch:
+    """Check every row before spending (see :func:`~flows.batch_validation.check_batch`)."""
+    # run_in_executor, not to_thread: without the async flow's context in that thread,
+    # Block.load and friends run synchronously instead of returning coroutines
+    checked = await asyncio.get_running_loop().run_in_executor(
+        None, check_batch, manifest, settings, workdir
+    )
+    logger = get_run_logger()
+    logger.info(
+        "Batch %s: %d rows valid, %d invalid",
+        checked.batch_id,
+        len(checked.rows),
+        len(checked.rejected),
+    )
+    for row in checked.rejected:
+        logger.warning("Row %s is invalid: %s", row.key, row.message)
+    return checked
+
+
+@task(name="upload-media", cache_policy=NO_CACHE, persist_result=False)
+async def upload_batch_media(
+    batch: CheckedBatch, rows: Sequence[CheckedRow], prefix: str, expires_in: int, workers: int
+) -> dict[str, dict[str, PresignedMedia]]:
+    """Upload each distinct input of ``rows`` once (by content) and presign it once.
+
+    Returns the presigned URL of each row's media by row key and role.
+    """
+    distinct = {media.sha256: media for row in rows for media in row.media.values()}
+    limit = asyncio.Semaphore(workers)
+
+    async def put(staged: Any) -> UploadedMedia:
+        async with limit:
+            return await asyncio.to_thread(store_staged_media, staged, batch.media_bucket, prefix)
+
+    uploaded = dict(
+        zip(distinct, await asyncio.gather(*(put(m) for m in distinct.values())), strict=True)
+    )
+    signed = {
+        sha: presign(media, batch.media_bucket, expires_in) for sha, media in uploaded.items()
+    }
+    fresh = sum(1 for media in uploaded.values() if media.uploaded)
+    get_run_logger().info(
+        "%d distinct inputs for %d rows: %d uploaded, %d already in S3",
+        len(uploaded),
+        len(rows),
+        fresh,
+        len(uploaded) - fresh,
+    )
+    return {
+        row.key: {role: signed[media.sha256] for role, media in row.media.items()} for row in rows
+    }
+
+
+@task(
+    name="create-video",
+    task_run_name="create-video[{row_key}]",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+async def create_row_video(
+    client: Any, row_key: str, request: VideoRequest, ledger: RunLedger, pacer: Any
+) -> Video:
+    """Create one row's video (paced) and write its ``video_id`` to the ledger at once.
+
+    A 429 that outlasts the client's retries pauses every create (``Retry-After``)
+    and this one is sent again: Tavus did not act on it, so no row is lost or doubled.
+    """
+    for attempt in range(_MAX_RATE_LIMITED_CREATES):
+        try:
+            async with pacer.slot():
+                video = await client.create_video(request, on_rate_limited=pacer.pause_for)
+            break
+        except RateLimitError as exc:
+            if attempt == _MAX_RATE_LIMITED_CREATES - 1:
+                raise
+            pacer.pause_for(exc.retry_after or 1.0)
+    await asyncio.to_thread(ledger.record_created, row_key, video.video_id, request.video_name)
+    return video
+
+
+def _failed_row(row: CheckedRow, video_id: str | None, error: BaseException | str) -> RowResult:
+    return RowResult(
+        key=row.key,
+        status="failed",
+        video_id=video_id,
+        video_name=row.video_name,
+        error=str(error) or type(error).__name__,
+    )
+
+
+class _BatchRun:
+    """One run's rows in flight: creates feed the waiter, ready videos feed the stores."""
+
+    def __init__(
+        self,
+        batch: CheckedBatch,
+        settings: BatchSettings,
+        ledger: RunLedger,
+        presigned: Mapping[str, Mapping[str, PresignedMedia]],
+    ) -> None:
+        self.batch = batch
+        self.settings = settings
+        self.options = settings.options
+        self.ledger = ledger
+        self.presigned = presigned
+        self.by_key = {row.key: row for row in batch.rows}
+        self.by_video: dict[str, CheckedRow] = {}
+        self.results: dict[str, RowResult] = {}
+        self.logger = get_run_logger()
+        self.store_limit = asyncio.Semaphore(settings.max_concurrent_stores)
+        self.stores: list[asyncio.Task[None]] = []
+        self.requests: dict[str, dict[str, Any]] = {}
+
+    def redactions(self, key: str) -> dict[str, str]:
+        return redactions_for(list(self.presigned.get(key, {}).values()))
+
+    def watch(self, watcher: Any, row: CheckedRow, video_id: str) -> None:
+        self.by_video[video_id] = row
+        watcher.add(video_id, timeout_seconds=self.options.wait_timeout_seconds)
+
+    async def create_all(self, client: Any, watcher: Any, rows: Sequence[CheckedRow]) -> None:
+        pacer = _pacer(self.settings)
+
+        async def one(row: CheckedRow) -> None:
+            signed = self.presigned.get(row.key, {})
+            request = build_request(
+                row.job, video_name=row.video_name, media_urls=media_urls_of(signed)
+            )
+            self.requests[row.key] = redact(request.to_api_body(), self.redactions(row.key))
+            try:
+                video = await create_row_video(client, row.key, request, self.ledger, pacer)
+            except Exception as exc:  # noqa: BLE001 - one row's failure never fails the others
+                message = redact(str(exc), self.redactions(row.key))
+                self.logger.warning("Row %s: create failed: %s", row.key, message)
+                self.results[row.key] = _failed_row(row, None, message)
+                return
+            self.watch(watcher, row, video.video_id)
+
+        try:
+            await asyncio.gather(*(one(row) for row in rows))
+        finally:
+            watcher.close()
+
+    async def store(self, row: CheckedRow, video: Video) -> None:
+        async with self.store_limit:
+            try:
+                outputs = await asyncio.to_thread(
+                    store_outputs.with_options(task_run_name=f"store-video[{row.key}]"),
+                    self.batch.credentials,
+                    video,
+                    self.batch.output_bucket,
+                    self.options.output_prefix,
+                    request=self.requests.get(row.key),
+                    redactions=self.redactions(row.key),
+                )
+            except Exception as exc:  # noqa: BLE001 - one row's failure never fails the others
+                self.logger.warning("Row %s: storing video %s failed", row.key, video.video_id)
+                self.results[row.key] = _failed_row(row, video.video_id, exc)
+                return
+            result = RowResult(
+                key=row.key,
+                status="stored",
+                video_id=video.video_id,
+                video_name=row.video_name,
+                duration_seconds=outputs.duration_seconds,
+                video_uri=outputs.video.uri,
+                metadata_uri=outputs.metadata_uri,
+                size_bytes=outputs.video.size_bytes,
+                sha256=outputs.video.sha256,
+            )
+            await asyncio.to_thread(self.ledger.record_stored, result)
+            self.results[row.key] = result
+
+    async def wait_all(self, watcher: Any) -> None:
+        async for outcome in watcher:
+            row = self.by_video[outcome.video_id]
+            if outcome.ok and outcome.video is not None:
+                self.stores.append(asyncio.create_task(self.store(row, outcome.video)))
+                continue
+            message = redact(str(outcome.error or outcome.kind), self.redactions(row.key))
+            self.logger.warning(
+                "Row %s: video %s %s: %s", row.key, outcome.video_id, outcome.kind, message
+            )
+            self.results[row.key] = _failed_row(row, outcome.video_id, message)
+        await asyncio.gather(*self.stores)
+
+
+def _pacer(settings: BatchSettings) -> CreatePacer:
+    return CreatePacer(
+        max_in_flight=settings.max_concurrent_creates, per_second=settings.creates_per_second
+    )
+
+
+async def _find_lost_creates(
+    client: Any, rows: Sequence[CheckedRow], state: LedgerState
+) -> dict[str, Video]:
+    """Videos of rows whose create answered but whose ledger write was lost (by name)."""
+    if state.first_run_started is None or not rows:
+        return {}
+    names = {row.video_name: row.key for row in rows}
+    found = await client.find_videos_by_names(
+        list(names), created_after=state.first_run_started - REATTACH_TOLERANCE
+    )
+    return {names[name]: video for name, video in found.items() if name in names}
+
+
+async def run_rows(
+    batch: CheckedBatch, settings: BatchSettings, ledger: RunLedger, rows: Sequence[CheckedRow]
+) -> dict[str, RowResult]:
+    """Make ``rows`` (resuming from the ledger); return each row's result by key."""
+    logger = get_run_logger()
+    options = settings.options
+    state = await asyncio.to_thread(ledger.load)
+    results: dict[str, RowResult] = {
+        key: result.model_copy(update={"resumed": True})
+        for key, result in state.stored.items()
+        if key in {row.key for row in rows}
+    }
+    pending = [row for row in rows if row.key not in results]
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(batch.credentials.get_async_client())
+        fresh = [row for row in pending if row.key not in state.created]
+        lost = await _find_lost_creates(client, fresh, state)
+        attach = {row.key: state.created[row.key] for row in pending if row.key in state.created}
+        for key, video in lost.items():
+            attach[key] = video.video_id
+            await asyncio.to_thread(
+                ledger.record_created, key, video.video_id, video.video_name or ""
+            )
+        to_create = [row for row in pending if row.key not in attach]
+        logger.info(
+            "Batch %s: %d rows already stored, %d re-attached, %d to create",
+            batch.batch_id,
+            len(results),
+            len(attach),
+            len(to_create),
+        )
+        presigned: dict[str, dict[str, PresignedMedia]] = {}
+        if to_create:
+            presigned = await upload_batch_media(
+                batch,
+                to_create,
+                options.media_prefix,
+                options.presign_expiry_seconds,
+                settings.max_concurrent_stores,
+            )
+            ctx = FlowRunContext.get()
+            run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
+            await asyncio.to_thread(ledger.record_run, run_id)
+        run = _BatchRun(batch, settings, ledger, presigned)
+        watcher = client.watch_videos(
+            poll_interval=options.poll_interval_seconds,
+            max_poll_interval=options.max_poll_interval_seconds,
+            first_poll_delay=options.poll_interval_seconds,
+        )
+        for key, video_id in attach.items():
+            run.watch(watcher, run.by_key[key], video_id)
+        creates = asyncio.create_task(run.create_all(client, watcher, to_create))
+        try:
+            await run.wait_all(watcher)
+        finally:
+            await creates
+    results.update(run.results)
+    return results
+
+
+async def _report(
+    batch_id: str,
+    rows: list[RowResult],
+    ledger: RunLedger | None,
+    *,
+    dry_run: bool = False,
+    estimated_minutes: float | None = None,
+) -> BatchResult:
+    results_uri = None
+    if ledger is not None:
+        results_uri = await asyncio.to_thread(ledger.write_results, results_jsonl(rows))
+    await acreate_markdown_artifact(
+        markdown=results_markdown(batch_id, rows, results_uri),
+        key=TABLE_ARTIFACT_KEY,
+        description=f"generate-videos batch {batch_id}: one line per row",
+    )
+    return BatchResult(
+        batch_id=batch_id,
+        dry_run=dry_run,
+        counts=summarize(rows),
+        estimated_minutes=estimated_minutes,
+        results_uri=results_uri,
+        rows=rows,
+    )
+
+
+def _invalid_rows(batch: CheckedBatch) -> list[RowResult]:
+    return [RowResult(key=row.key, status="invalid", error=row.message) for row in batch.rejected]
+
+
+@flow(
+    name="generate-videos",
+    description="Make many Tavus videos from a manifest (CSV/JSONL), paced and resumable.",
+    validate_parameters=False,  # check_batch reports every problem at once, typed
+)
+async def generate_videos(
+    manifest: str | list[dict[str, Any]],
+    script_template: str | None = None,
+    video_name_template: str | None = None,
+    row_defaults: dict[str, Any] | None = None,
+    credentials_block: str = "tavus",
+    media_bucket_block: str = "tavus-media",
+    output_bucket_block: str | None = None,
+    media_prefix: str = DEFAULT_MEDIA_PREFIX,
+    output_prefix: str = DEFAULT_OUTPUT_PREFIX,
+    on_invalid_rows: Literal["fail", "skip"] = "fail",
+    dry_run: bool = False,
+    max_video_minutes: float | None = None,
+    max_concurrent_creates: int = 4,
+    creates_per_second: float = 5.0,
+    max_concurrent_stores: int = 4,
+    batch_name: str | None = None,
+    presign_expiry_seconds: int = DEFAULT_PRESIGN_SECONDS,
+    wait_timeout_seconds: float = 3600.0,
+    poll_interval_seconds: float = 5.0,
+    max_poll_interval_seconds: float = 30.0,
+) -> BatchResult:
+    """Make one Tavus video per manifest row and store each in S3; resumable and paced.
+
+    Args:
+        manifest: a CSV/JSONL path, an ``s3://`` URI (read with the media bucket
+            block's credentials) or the rows themselves. Each row has a unique ``id``,
+            any single-video field (``replica_id``, ``script`` or ``audio``,
+            ``background``, ``watermark``, ``video_name``, options) and template variables.
+        script_template: e.g. ``"Hi {first_name}!"``, rendered for rows without script/audio.
+        video_name_template: rendered for rows without ``video_name`` (default
+            ``<batch>/<row id>``); names must be unique in the batch.
+        row_defaults: video fields for every row that does not set them (``replica_id``).
+        credentials_block, media_bucket_block, output_bucket_block: saved blocks by name.
+        media_prefix, output_prefix: key prefixes; the ledger and ``results.jsonl`` go
+            under ``<output_prefix>/batches/<batch>/``.
+        on_invalid_rows: ``fail`` (nothing runs if a row is bad) or ``skip``.
+        dry_run: validate and estimate only; nothing uploaded, created or written.
+        max_video_minutes: refuse the run (before any create) if the estimate is larger.
+        max_concurrent_creates, creates_per_second: pacing of ``POST /v2/videos``.
+        max_concurrent_stores: copies to S3 in flight.
+        batch_name: ledger folder; default derived from the row ids and output prefix,
+            so the same manifest into the same prefix resumes.
+        presign_expiry_seconds, wait_timeout_seconds, poll_interval_seconds,
+        max_poll_interval_seconds: as for ``generate-video`` (wait timeout per row).
+
+    Returns:
+        :class:`~flows.batch_results.BatchResult`: counts, ``results.jsonl`` URI, rows.
+        The run ends Failed (counts in the message) if any row failed or was invalid.
+
+    Raises:
+        InvalidBatch: bad parameters, or bad rows with ``on_invalid_rows="fail"``.
+        VideoMinutesExceeded: the estimate is over ``max_video_minutes``.
+    """
+    logger = get_run_logger()
+    settings = _settings(
+        script_template=script_template,
+        video_name_template=video_name_template,
+        row_defaults=dict(row_defaults or {}),
+        on_invalid_rows=on_invalid_rows,
+        batch_name=batch_name,
+        max_concurrent_creates=max_concurrent_creates,
+        creates_per_second=creates_per_second,
+        max_concurrent_stores=max_concurrent_stores,
+        max_video_minutes=max_video_minutes,
+        credentials_block=credentials_block,
+        media_bucket_block=media_bucket_block,
+        output_bucket_block=output_bucket_block,
+        media_prefix=media_prefix,
+        output_prefix=output_prefix,
+        presign_expiry_seconds=presign_expiry_seconds,
+        wait_timeout_seconds=wait_timeout_seconds,
+        poll_interval_seconds=poll_interval_seconds,
+        max_poll_interval_seconds=max_poll_interval_seconds,
+    )
+    with tempfile.TemporaryDirectory(prefix="tavus-batch-") as workdir:
+        batch = await validate_batch(manifest, settings, Path(workdir))
+        estimate = estimate_rows([row.job for row in batch.rows], [row.media for row in batch.rows])
+        logger.info("Batch %s: %s", batch.batch_id, estimate.describe())
+        check_budget(estimate, settings.max_video_minutes)
+        invalid = _invalid_rows(batch)
+        if dry_run:
+            planned = [
+                RowResult(key=row.key, status="planned", video_name=row.video_name)
+                for row in batch.rows
+            ]
+            return await _report(
+                batch.batch_id,
+                planned + invalid,
+                None,
+                dry_run=True,
+                estimated_minutes=estimate.minutes,
+            )
+        ledger = RunLedger(
+            s3_client(batch.output_bucket),
+            batch.output_bucket.bucket_name,
+            batch_folder(batch, settings.options.output_prefix),
+        )
+        done = await run_rows(batch, settings, ledger, batch.rows)
+    order = {row.key: i for i, row in enumerate(batch.rows)}
+    rows = sorted(done.values(), key=lambda r: order.get(r.key, len(order))) + invalid
+    result = await _report(batch.batch_id, rows, ledger, estimated_minutes=estimate.minutes)
+    if result.failed:
+        counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
+        return Failed(message=f"generate-videos batch {batch.batch_id}: {counts}", data=result)
+    return result
+
+
+__all__ = [
+    "batch_folder",
+    "create_row_video",
+    "generate_videos",
+    "run_rows",
+    "upload_batch_media",
+    "validate_batch",
+]

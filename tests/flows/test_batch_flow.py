@@ -1,0 +1,104 @@
+"""generate-videos end to end: good, bad and failing rows; templates; dry run; cost cap."""
+
+from __future__ import annotations
+
+import pytest
+
+from prefect_tavus.flows.batch_validation import InvalidBatch
+from prefect_tavus.flows.estimate import VideoMinutesExceeded
+from tests.flows._batch_support import REPLICA, creates, results_file, run_batch
+from tests.flows.conftest import Env, Media
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_good_bad_and_failing_rows_end_in_one_table_and_a_failed_state(
+    env: Env, media: Media
+) -> None:
+    rows = [
+        {"id": "ada", "first_name": "Ada"},
+        {"id": "bob", "script": "Hi Bob #violates-guidelines"},  # Tavus fails it
+        {"id": "cy", "audio": str(media.wav)},
+        {"id": "dee", "audio": str(media.text_as_wav)},
+        {"id": "eve", "first_name": "Eve", "fast": "true", "transparent_background": "yes"},
+    ]
+    state, result = run_batch(
+        env,
+        rows,
+        script_template="Hi {first_name}, welcome!",
+        row_defaults={"replica_id": REPLICA},
+        on_invalid_rows="skip",
+    )
+    assert state.is_failed()
+    assert "3 stored" in state.message and "1 failed" in state.message
+    assert "1 invalid" in state.message
+    by_key = {row.key: row for row in result.rows}
+    assert {k: r.status for k, r in by_key.items()} == {
+        "ada": "stored",
+        "bob": "failed",
+        "cy": "stored",
+        "dee": "invalid",
+        "eve": "stored",
+    }
+    assert "row[dee].audio" in by_key["dee"].error
+    assert by_key["bob"].video_id and by_key["bob"].error
+    for key in ("ada", "cy", "eve"):
+        row = by_key[key]
+        assert row.video_uri and row.video_uri.startswith(f"s3://{env.output_bucket}/")
+        assert env.s3.head_object(Bucket=env.output_bucket, Key=row.video_uri.split("/", 3)[3])
+    assert by_key["cy"].duration_seconds == pytest.approx(4.0, abs=0.3)  # the audio's length
+    assert by_key["eve"].video_uri.endswith(".webm")
+    assert "guidelines" in by_key["bob"].error
+    # results.jsonl says the same as the returned table
+    written = {row["key"]: row for row in results_file(env, result)}
+    assert {k: r["status"] for k, r in written.items()} == {k: r.status for k, r in by_key.items()}
+    assert creates(env) == 4  # the invalid row was never created
+
+
+def test_a_row_missing_a_template_variable_is_that_rows_error_only(env: Env) -> None:
+    rows = [{"id": "1", "first_name": "Ada"}, {"id": "2", "name": "Bob"}]
+    state, error = run_batch(
+        env, rows, script_template="Hi {first_name}!", row_defaults={"replica_id": REPLICA}
+    )
+    assert state.is_failed() and isinstance(error, InvalidBatch)
+    assert error.fields == ["row[2].script_template"]
+    assert "first_name" in str(error) and "this row has: id, name" in str(error)
+    assert creates(env) == 0 and env.keys() == []
+
+    state, result = run_batch(
+        env,
+        rows,
+        script_template="Hi {first_name}!",
+        row_defaults={"replica_id": REPLICA},
+        on_invalid_rows="skip",
+    )
+    assert state.is_failed()
+    assert [(r.key, r.status) for r in result.rows] == [("1", "stored"), ("2", "invalid")]
+    assert creates(env) == 1
+
+
+def test_dry_run_estimates_and_spends_nothing(env: Env, media: Media) -> None:
+    rows = [{"id": str(i), "first_name": "x " * 10} for i in range(4)]
+    rows.append({"id": "audio", "audio": str(media.wav)})
+    state, result = run_batch(
+        env,
+        rows,
+        script_template="{first_name}",
+        row_defaults={"replica_id": REPLICA},
+        dry_run=True,
+    )
+    assert state.is_completed()
+    assert result.dry_run and result.counts["planned"] == 5
+    # 40 words at 150 words/min + 4 s of audio
+    assert result.estimated_minutes == pytest.approx(40 / 150 + 4 / 60, abs=0.01)
+    assert env.keys() == []
+    assert env.sim.stats()["requests"].get("POST /v2/videos") is None
+    assert env.sim.stats()["videos_created"] == 0
+
+
+def test_max_video_minutes_refuses_before_any_create(env: Env) -> None:
+    rows = [{"id": str(i), "script": "word " * 150} for i in range(3)]  # 3 minutes
+    state, error = run_batch(env, rows, row_defaults={"replica_id": REPLICA}, max_video_minutes=2.5)
+    assert state.is_failed() and isinstance(error, VideoMinutesExceeded)
+    assert "3.0 video minutes" in str(error) and "max_video_minutes=2.5" in str(error)
+    assert env.keys() == [] and env.videos_created() == 0
