@@ -332,13 +332,20 @@ def segment(value: str, name: str) -> str:
 # --- videos ------------------------------------------------------------------------------------
 
 
-def get_video(ctx: ApiContext, video_id: str, *, verbose: bool = False) -> Operation[Video]:
-    """``GET /v2/videos/{video_id}``."""
-    path = f"/v2/videos/{segment(video_id, 'video_id')}"
+def _get_one(
+    ctx: ApiContext, collection: str, id_field: str, value: str, model: type[ModelT], verbose: bool
+) -> Operation[ModelT]:
+    """``GET /v2/{collection}/{value}`` read into ``model``; an unknown id -> NotFoundError."""
+    path = f"/v2/{collection}/{segment(value, id_field)}"
     params = {"verbose": "true"} if verbose else None
     response = yield from call(ctx, "GET", path, params=params, by_id=True)
     assert response is not None
-    return parse(response, Video, api_key=ctx.api_key)
+    return parse(response, model, api_key=ctx.api_key)
+
+
+def get_video(ctx: ApiContext, video_id: str, *, verbose: bool = False) -> Operation[Video]:
+    """``GET /v2/videos/{video_id}``."""
+    return (yield from _get_one(ctx, "videos", "video_id", video_id, Video, verbose))
 
 
 def list_videos(
@@ -588,11 +595,7 @@ def list_replicas(
 
 def get_replica(ctx: ApiContext, replica_id: str, *, verbose: bool = False) -> Operation[Replica]:
     """``GET /v2/replicas/{replica_id}``."""
-    path = f"/v2/replicas/{segment(replica_id, 'replica_id')}"
-    params = {"verbose": "true"} if verbose else None
-    response = yield from call(ctx, "GET", path, params=params, by_id=True)
-    assert response is not None
-    return parse(response, Replica, api_key=ctx.api_key)
+    return (yield from _get_one(ctx, "replicas", "replica_id", replica_id, Replica, verbose))
 
 
 def iter_replicas(
