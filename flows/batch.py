@@ -73,7 +73,7 @@ from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.storage import object_key, s3_client
 from prefect_tavus.flows.video import media_urls_of, redactions_for
 from prefect_tavus.tavus_api.errors import RateLimitError
-from prefect_tavus.tavus_api.models import Video, VideoRequest
+from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.pacing import CreatePacer
 
 REATTACH_TOLERANCE = timedelta(minutes=10)
@@ -308,15 +308,30 @@ def _pacer(settings: BatchSettings) -> CreatePacer:
 
 async def _find_lost_creates(
     client: Any, rows: Sequence[CheckedRow], state: LedgerState
-) -> dict[str, Video]:
-    """Videos of rows whose create answered but whose ledger write was lost (by name)."""
+) -> tuple[dict[str, Video], dict[str, str]]:
+    """Rows whose create answered but whose ledger write was lost, found by their name.
+
+    Returns the videos found by row key, and rows to fail because several live videos
+    carry their name (creating another could pay twice).
+    """
     if state.first_run_started is None or not rows:
-        return {}
+        return {}, {}
     names = {row.video_name: row.key for row in rows}
     found = await client.find_videos_by_names(
         list(names), created_after=state.first_run_started - REATTACH_TOLERANCE
     )
-    return {names[name]: video for name, video in found.items() if name in names}
+    videos: dict[str, Video] = {}
+    ambiguous: dict[str, str] = {}
+    for name, matches in found.items():
+        live = [v for v in matches if v.status is not VideoStatus.DELETED]
+        if len(live) == 1:
+            videos[names[name]] = live[0]
+        elif len(live) > 1:
+            ids = ", ".join(v.video_id for v in live)
+            ambiguous[names[name]] = (
+                f"{len(live)} Tavus videos are named {name!r} ({ids}); not creating another"
+            )
+    return videos, ambiguous
 
 
 async def run_rows(
@@ -332,17 +347,21 @@ async def run_rows(
         if key in {row.key for row in rows}
     }
     pending = [row for row in rows if row.key not in results]
+    by_key = {row.key: row for row in rows}
+    batch_row = by_key.__getitem__
     async with AsyncExitStack() as stack:
         client = await stack.enter_async_context(batch.credentials.get_async_client())
         fresh = [row for row in pending if row.key not in state.created]
-        lost = await _find_lost_creates(client, fresh, state)
+        lost, ambiguous = await _find_lost_creates(client, fresh, state)
+        for key, message in ambiguous.items():
+            results[key] = _failed_row(batch_row(key), None, message)
         attach = {row.key: state.created[row.key] for row in pending if row.key in state.created}
         for key, video in lost.items():
             attach[key] = video.video_id
             await asyncio.to_thread(
                 ledger.record_created, key, video.video_id, video.video_name or ""
             )
-        to_create = [row for row in pending if row.key not in attach]
+        to_create = [row for row in pending if row.key not in attach and row.key not in results]
         logger.info(
             "Batch %s: %d rows already stored, %d re-attached, %d to create",
             batch.batch_id,
