@@ -38,8 +38,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.logging import get_run_logger
 from prefect.states import Failed
+from prefect_aws import S3Bucket
 from pydantic import ValidationError
 
+from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.batch_results import (
     TABLE_ARTIFACT_KEY,
     BatchResult,
@@ -53,12 +55,14 @@ from prefect_tavus.flows.batch_validation import (
     CheckedBatch,
     CheckedRow,
     InvalidBatch,
+    batch_id_for,
     check_batch,
 )
 from prefect_tavus.flows.errors import Problem
 from prefect_tavus.flows.estimate import check_budget, estimate_rows
 from prefect_tavus.flows.generate import build_options
 from prefect_tavus.flows.ledger import LedgerState, RunLedger
+from prefect_tavus.flows.manifest import load_manifest, parse_rows
 from prefect_tavus.flows.media import (
     DEFAULT_MEDIA_PREFIX,
     DEFAULT_PRESIGN_SECONDS,
@@ -428,10 +432,58 @@ def _invalid_rows(batch: CheckedBatch) -> list[RowResult]:
     return [RowResult(key=row.key, status="invalid", error=row.message) for row in batch.rejected]
 
 
+async def delete_unfinished_videos(flow: Any, flow_run: Any, state: Any) -> None:
+    """``on_cancellation`` hook: with ``delete_unfinished_on_cancel``, delete the batch's
+    videos still ``queued`` or ``generating`` and log which.
+
+    Works from the flow run's parameters and the S3 ledger alone, because a runner
+    calls it in its own process after ending the run's process.
+    """
+    params = dict(flow_run.parameters or {})
+    if not params.get("delete_unfinished_on_cancel"):
+        return
+    logger = get_run_logger() if FlowRunContext.get() else _hook_logger(flow_run)
+    output_prefix = params.get("output_prefix", DEFAULT_OUTPUT_PREFIX)
+    media_bucket = await S3Bucket.aload(params.get("media_bucket_block", "tavus-media"))
+    output_name = params.get("output_bucket_block")
+    output_bucket = await S3Bucket.aload(output_name) if output_name else media_bucket
+    credentials = await TavusCredentials.aload(params.get("credentials_block", "tavus"))
+
+    def ledger_state() -> LedgerState:
+        records = load_manifest(params["manifest"], s3_client(media_bucket))
+        rows, _ = parse_rows(records)
+        batch_id = batch_id_for([r.key for r in rows], output_prefix, params.get("batch_name"))
+        folder = object_key(output_bucket, output_prefix, "batches", batch_id)
+        return RunLedger(s3_client(output_bucket), output_bucket.bucket_name, folder).load()
+
+    state_now = await asyncio.to_thread(ledger_state)
+    deleted: list[str] = []
+    async with credentials.get_async_client() as client:
+        for key, video_id in state_now.created.items():
+            if key in state_now.stored:
+                continue
+            video = await client.get_video(video_id)
+            if video.status in (VideoStatus.QUEUED, VideoStatus.GENERATING):
+                await client.delete_video(video_id)
+                deleted.append(f"{key}={video_id}")
+    logger.info(
+        "Cancelled: deleted %d unfinished Tavus videos (row=video_id): %s",
+        len(deleted),
+        ", ".join(deleted) or "none",
+    )
+
+
+def _hook_logger(flow_run: Any) -> Any:
+    from prefect.logging.loggers import flow_run_logger
+
+    return flow_run_logger(flow_run)
+
+
 @flow(
     name="generate-videos",
     description="Make many Tavus videos from a manifest (CSV/JSONL), paced and resumable.",
     validate_parameters=False,  # check_batch reports every problem at once, typed
+    on_cancellation=[delete_unfinished_videos],
 )
 async def generate_videos(
     manifest: str | list[dict[str, Any]],
@@ -450,6 +502,7 @@ async def generate_videos(
     creates_per_second: float = 5.0,
     max_concurrent_stores: int = 4,
     batch_name: str | None = None,
+    delete_unfinished_on_cancel: bool = False,
     presign_expiry_seconds: int = DEFAULT_PRESIGN_SECONDS,
     wait_timeout_seconds: float = 3600.0,
     poll_interval_seconds: float = 5.0,
@@ -476,6 +529,8 @@ async def generate_videos(
         max_concurrent_stores: copies to S3 in flight.
         batch_name: ledger folder; default derived from the row ids and output prefix,
             so the same manifest into the same prefix resumes.
+        delete_unfinished_on_cancel: when the run is cancelled (UI or API), delete the
+            batch's Tavus videos still queued or generating, and log which.
         presign_expiry_seconds, wait_timeout_seconds, poll_interval_seconds,
         max_poll_interval_seconds: as for ``generate-video`` (wait timeout per row).
 
@@ -544,6 +599,7 @@ async def generate_videos(
 __all__ = [
     "batch_folder",
     "create_row_video",
+    "delete_unfinished_videos",
     "generate_videos",
     "run_rows",
     "upload_batch_media",

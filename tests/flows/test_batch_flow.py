@@ -102,3 +102,20 @@ def test_max_video_minutes_refuses_before_any_create(env: Env) -> None:
     assert state.is_failed() and isinstance(error, VideoMinutesExceeded)
     assert "3.0 video minutes" in str(error) and "max_video_minutes=2.5" in str(error)
     assert env.keys() == [] and env.videos_created() == 0
+
+
+def test_a_429_storm_slows_creates_without_losing_or_doubling_rows(env: Env) -> None:
+    env.sim.reset(quota_creates_per_second=2)
+    rows = [{"id": f"r{i}", "script": f"Hello {i}"} for i in range(8)]
+    state, result = run_batch(
+        env,
+        rows,
+        row_defaults={"replica_id": REPLICA},
+        creates_per_second=50.0,  # far over the quota: Tavus answers 429
+        max_concurrent_creates=8,
+    )
+    assert state.is_completed(), state.message
+    assert result.counts["stored"] == len(rows)
+    stats = env.sim.stats()
+    assert stats["requests"]["POST /v2/videos"].get("429", 0) > 0
+    assert creates(env) == len(rows) and env.videos_created() == len(rows)
