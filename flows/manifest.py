@@ -9,7 +9,7 @@ fills ``script`` for rows that give neither ``script`` nor ``audio``;
 variable is that row's error, not the batch's.
 
 Example:
-    >>> rows = parse_rows([{"id": "1", "first_name": "Ada"}], source="rows")
+    >>> rows, _ = parse_rows([{"id": "1", "first_name": "Ada"}], source="rows")
     >>> job, problems = render_row(rows[0], script_template="Hi {first_name}!",
     ...                            video_name_template=None, defaults={"replica_id": "r1"})
     >>> job["script"], problems
