@@ -10,7 +10,7 @@ replica (a ``GET``; it creates nothing).
 
 Example:
     >>> check_rules(VideoJob(replica_id="r79e1c033f", script="   "))
-    [Problem(field='job.script', message='must not be blank')]
+    [Problem(field='job.script', message='must not be blank (it has no visible characters)')]
 """
 
 from __future__ import annotations
