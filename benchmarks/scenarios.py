@@ -263,7 +263,6 @@ class Bench:
             "flow": "generate_video",
             "kwargs": {
                 "job": {"replica_id": DEFAULT_REPLICA_ID, "script": script},
-                "output_prefix": "bench/single",
                 **self.blocks,
             },
         }
