@@ -76,12 +76,14 @@ from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.storage import object_key, s3_client
 from prefect_tavus.flows.video import media_urls_of, redactions_for
+from prefect_tavus.tavus_api._create import REATTACH_TOLERANCE_SECONDS
 from prefect_tavus.tavus_api.errors import RateLimitError
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.pacing import CreatePacer
 
-REATTACH_TOLERANCE = timedelta(minutes=10)
-"""Videos named like a row and created this long before the batch's first run are not its."""
+REATTACH_TOLERANCE = timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
+"""Videos named like a row and created this long before the batch's first run are not its
+(the client's one tolerance, shared with the create guard)."""
 
 _MAX_RATE_LIMITED_CREATES = 30
 
