@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar, Unpack
+from typing import Any, Literal, NoReturn, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -214,7 +214,7 @@ def describe(outcome: Outcome) -> str:
     return type(outcome).__name__
 
 
-def raise_for(error: TavusError, outcome: Outcome) -> None:
+def raise_for(error: TavusError, outcome: Outcome) -> NoReturn:
     """Raise ``error``, chained to the transport exception when there was one."""
     if isinstance(outcome, BaseException):
         raise error from outcome
@@ -498,12 +498,13 @@ def find_videos_by_names(
 
 
 def _list_order(stamps: list[datetime | None]) -> ListOrder | None:
-    if len(stamps) < 2 or any(stamp is None for stamp in stamps):
+    known = [stamp for stamp in stamps if stamp is not None]
+    if len(known) < 2 or len(known) != len(stamps):
         return None
-    pairs = list(zip(stamps, stamps[1:], strict=False))
-    if all(a >= b for a, b in pairs) and stamps[0] != stamps[-1]:  # type: ignore[operator]
+    pairs = list(zip(known, known[1:], strict=False))
+    if all(a >= b for a, b in pairs) and known[0] != known[-1]:
         return "newest_first"
-    if all(a <= b for a, b in pairs) and stamps[0] != stamps[-1]:  # type: ignore[operator]
+    if all(a <= b for a, b in pairs) and known[0] != known[-1]:
         return "oldest_first"
     return None
 

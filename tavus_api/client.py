@@ -25,7 +25,7 @@ import asyncio
 import inspect
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -226,7 +226,8 @@ class TavusClient(_ClientBase):
             while True:
                 result = self._perform(operation.send(result), on_change)
         except StopIteration as stop:
-            return stop.value
+            returned: T = stop.value  # the operation's return value (typeshed types it Any)
+            return returned
         finally:
             operation.close()
 
@@ -483,7 +484,7 @@ class TavusClient(_ClientBase):
 
     def wait_for_videos(
         self,
-        video_ids: list[str] | tuple[str, ...],
+        video_ids: Sequence[str],
         *,
         timeout: float = 3600.0,
         poll_interval: float = 5.0,
@@ -653,7 +654,8 @@ class AsyncTavusClient(_ClientBase):
             while True:
                 result = await self._perform(operation.send(result), on_change)
         except StopIteration as stop:
-            return stop.value
+            returned: T = stop.value  # the operation's return value (typeshed types it Any)
+            return returned
         finally:
             operation.close()
 

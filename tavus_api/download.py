@@ -261,7 +261,7 @@ class DownloadStream(_StreamBase, io.BufferedIOBase):
         view[: len(data)] = data
         return len(data)
 
-    def __iter__(self) -> Iterator[bytes]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[bytes]:
         while chunk := self.read(self._chunk_size):
             yield chunk
 

@@ -23,7 +23,7 @@ import tempfile
 from enum import StrEnum
 from pathlib import Path
 from struct import error as struct_error  # mutagen raises it on truncated headers
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 
 import filetype
 from filetype.types import audio as _ft_audio
@@ -32,6 +32,9 @@ from filetype.types import video as _ft_video
 from pydantic import BaseModel, Field
 
 from prefect_tavus.tavus_api.errors import TavusError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 AUDIO_MIN_SECONDS: float = 3.0
 """Shortest audio Tavus accepts (``audio_file_min_duration``)."""
@@ -44,6 +47,26 @@ HEAD_BYTES = 4096
 """How many leading bytes :func:`sniff_format` needs at most."""
 
 _CHUNK = 1024 * 1024
+
+
+class SeekableReader(Protocol):
+    """A seekable binary file: an open file, ``io.BytesIO``, or a ranged reader over a remote
+    object (all the header readers here need)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int: ...
+
+
+class _Timed(Protocol):
+    length: float
+
+
+def _length(info: object) -> float:
+    """``info.length`` of a loaded mutagen file."""
+    # mutagen declares ``FileType.info = None`` at class level, so type checkers see ``None``;
+    # loading a file always sets a StreamInfo, and every StreamInfo subclass has ``length``.
+    return cast(_Timed, info).length
 
 
 class MediaKind(StrEnum):
@@ -224,7 +247,7 @@ def _format_seconds(seconds: float) -> str:
     return f"{int(minutes)} min {secs:.1f} s"
 
 
-def _audio_duration(fileobj: BinaryIO, fmt: MediaFormat) -> float:
+def _audio_duration(fileobj: SeekableReader, fmt: MediaFormat) -> float:
     """Length of WAV/MP3 audio from its headers (mutagen reads only what it needs)."""
     from mutagen import MutagenError
     from mutagen.mp3 import MP3
@@ -233,7 +256,7 @@ def _audio_duration(fileobj: BinaryIO, fmt: MediaFormat) -> float:
     reader = WAVE if fmt is MediaFormat.WAV else MP3
     try:
         fileobj.seek(0)
-        length = reader(fileobj).info.length
+        length = _length(reader(fileobj).info)
     except (MutagenError, OSError, ValueError, struct_error) as exc:
         raise MediaError(
             "unreadable", f"audio looks like {fmt.value.upper()} but cannot be read: {exc}"
@@ -243,7 +266,7 @@ def _audio_duration(fileobj: BinaryIO, fmt: MediaFormat) -> float:
     return float(length)
 
 
-def mp4_duration(fileobj: BinaryIO) -> float | None:
+def mp4_duration(fileobj: SeekableReader) -> float | None:
     """Length in seconds of the MP4/MOV in ``fileobj``, from its header; ``None`` if unreadable.
 
     mutagen reads only the boxes it needs, so ``fileobj`` may be a ranged reader over a
@@ -258,13 +281,13 @@ def mp4_duration(fileobj: BinaryIO) -> float | None:
 
     try:
         fileobj.seek(0)
-        length = MP4(fileobj).info.length
+        length = _length(MP4(fileobj).info)
     except (MutagenError, OSError, ValueError, struct_error):
         return None
     return float(length) if length else None
 
 
-def _check(fileobj: BinaryIO, size: int, kind: MediaKind) -> MediaInfo:
+def _check(fileobj: SeekableReader, size: int, kind: MediaKind) -> MediaInfo:
     fileobj.seek(0)
     head = fileobj.read(HEAD_BYTES)
     fmt = sniff_format(head)
@@ -341,7 +364,7 @@ def probe_media(source: str | Path | BinaryIO, kind: MediaKind | str) -> MediaIn
     with tempfile.SpooledTemporaryFile(max_size=8 * _CHUNK) as spool:
         shutil.copyfileobj(source, spool, _CHUNK)
         size = spool.tell()
-        return _check(spool, size, kind)  # type: ignore[arg-type]
+        return _check(spool, size, kind)
 
 
 class _Window(io.RawIOBase):
@@ -358,9 +381,10 @@ class _Window(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._inner.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -383,6 +407,7 @@ __all__ = [
     "MediaFormat",
     "MediaInfo",
     "MediaKind",
+    "SeekableReader",
     "mp4_duration",
     "probe_media",
     "sniff_format",

@@ -127,7 +127,8 @@ def report_rate_limits(operation: Operation[T], on_rate_limited: OnRateLimited) 
                 and result.status_code == 429
             )
     except StopIteration as stop:
-        return stop.value
+        returned: T = stop.value  # the operation's return value (typeshed types it Any)
+        return returned
     finally:
         operation.close()
 

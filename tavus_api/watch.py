@@ -62,7 +62,11 @@ from prefect_tavus.tavus_api.waiting import NOT_FOUND_GRACE_SECONDS, next_poll_d
 logger = logging.getLogger("prefect_tavus.tavus_api")
 
 OutcomeKind = Literal["ready", "error", "deleted", "timed_out"]
-_ENDED = {VideoStatus.READY: "ready", VideoStatus.ERROR: "error", VideoStatus.DELETED: "deleted"}
+_ENDED: dict[VideoStatus, OutcomeKind] = {
+    VideoStatus.READY: "ready",
+    VideoStatus.ERROR: "error",
+    VideoStatus.DELETED: "deleted",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +316,7 @@ def _seen(
         error = VideoFailedError(video.video_id, video.status_details, video)
     elif kind == "deleted":
         error = VideoDeletedError(video.video_id, video)
-    outcomes.append(WatchOutcome(video.video_id, kind, video, error))  # type: ignore[arg-type]
+    outcomes.append(WatchOutcome(video.video_id, kind, video, error))
 
 
 def _reschedule(
