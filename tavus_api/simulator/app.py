@@ -239,11 +239,13 @@ def build_app(state: SimulatorState) -> ASGIApp:
         Route("/_sim/callbacks", admin_callbacks, methods=["GET"]),
         Route("/_sim/config", admin_config, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={ApiError: _api_error})  # type: ignore[dict-item]
+    app = Starlette(routes=routes, exception_handlers={ApiError: _api_error})
     return FaultMiddleware(app, state.faults, state.stats)
 
 
-async def _api_error(request: Request, exc: ApiError) -> Response:
+async def _api_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, ApiError):  # Starlette types handlers on Exception; ours is ApiError's
+        raise exc
     return JSONResponse(exc.payload, status_code=exc.status, headers=exc.headers)
 
 

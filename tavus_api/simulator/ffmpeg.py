@@ -29,7 +29,7 @@ def ffmpeg_exe() -> str:
     """Path of the bundled ffmpeg binary (downloaded into the wheel by imageio-ffmpeg)."""
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())  # imageio-ffmpeg ships no type hints
 
 
 def run_ffmpeg(args: Sequence[str | Path], *, timeout: float = 300.0) -> None:

@@ -192,19 +192,15 @@ class Renderer:
         )
 
     def _gif(self, spec: RenderSpec, video: Path, out: Path) -> None:
-        run_ffmpeg(
-            ["-t", f"{min(spec.duration, 3.0):.2f}", "-i", video]
-            + ["-vf", f"fps=5,scale={self.width // 2}:-1", "-f", "gif", out]
-        )
+        args: list[str | Path] = ["-t", f"{min(spec.duration, 3.0):.2f}", "-i", video]
+        run_ffmpeg(args + ["-vf", f"fps=5,scale={self.width // 2}:-1", "-f", "gif", out])
 
     def _hls(self, video: Path, hls: Path) -> None:
         tmp = Path(tempfile.mkdtemp(dir=hls.parent, prefix=".tmp-hls-"))
         try:
-            run_ffmpeg(
-                ["-i", video, "-c", "copy", "-f", "hls", "-hls_time", "2"]
-                + ["-hls_playlist_type", "vod", "-hls_segment_filename", tmp / "segment%03d.ts"]
-                + [tmp / "index.m3u8"]
-            )
+            args: list[str | Path] = ["-i", video, "-c", "copy", "-f", "hls", "-hls_time", "2"]
+            args += ["-hls_playlist_type", "vod", "-hls_segment_filename", tmp / "segment%03d.ts"]
+            run_ffmpeg([*args, tmp / "index.m3u8"])
             shutil.rmtree(hls, ignore_errors=True)
             os.replace(tmp, hls)
         finally:
