@@ -97,7 +97,8 @@ def read_manifest_text(source: str, s3_client: Any | None = None) -> str:
         try:
             location = S3Location.parse(source)
             body = s3_client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
-            return body.read().decode("utf-8-sig")
+            data: bytes = body.read()  # boto3 is untyped
+            return data.decode("utf-8-sig")
         except ManifestError:
             raise
         except Exception as exc:  # noqa: BLE001 - any read failure names the manifest

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,21 +82,22 @@ def store_staged_media(
     same size is kept as is.
     """
     info = staged.info
-    common = {
-        "kind": info.kind,
-        "sha256": staged.sha256,
-        "size_bytes": info.size_bytes,
-        "content_type": info.content_type,
-        "duration_seconds": info.duration_seconds,
-    }
+    uploaded_media = partial(
+        UploadedMedia,
+        kind=info.kind,
+        sha256=staged.sha256,
+        size_bytes=info.size_bytes,
+        content_type=info.content_type,
+        duration_seconds=info.duration_seconds,
+    )
     source = staged.source
     if source.type is SourceType.S3 and source.s3 and source.s3.bucket == bucket.bucket_name:
-        return UploadedMedia(bucket=source.s3.bucket, key=source.s3.key, uploaded=False, **common)
+        return uploaded_media(bucket=source.s3.bucket, key=source.s3.key, uploaded=False)
     client = s3_client(bucket)
     key = object_key(bucket, prefix, f"{staged.sha256}.{info.extension}")
     existing = head_object(client, bucket.bucket_name, key)
     if existing is not None and existing.get("ContentLength") == info.size_bytes:
-        return UploadedMedia(bucket=bucket.bucket_name, key=key, uploaded=False, **common)
+        return uploaded_media(bucket=bucket.bucket_name, key=key, uploaded=False)
     client.upload_file(
         str(staged.local_path),
         bucket.bucket_name,
@@ -110,7 +112,7 @@ def store_staged_media(
             f"{None if stored is None else stored.get('ContentLength')} bytes after upload; "
             f"expected {info.size_bytes}"
         )
-    return UploadedMedia(bucket=bucket.bucket_name, key=key, uploaded=True, **common)
+    return uploaded_media(bucket=bucket.bucket_name, key=key, uploaded=True)
 
 
 def _retry_unless_bad_input(task: Any, task_run: Any, state: Any) -> bool:

@@ -59,7 +59,8 @@ def build_request(
     scroll = job.scroll_options()
     properties = None
     if scroll or job.start_with_wave is not None:
-        properties = VideoProperties(**scroll, start_with_wave=job.start_with_wave)
+        scroll["start_with_wave"] = job.start_with_wave
+        properties = VideoProperties.model_validate(scroll)
     urls = {MEDIA_URL_FIELDS[role]: url for role, url in media_urls.items()}
     return VideoRequest(
         replica_id=job.replica_id,

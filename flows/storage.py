@@ -150,7 +150,8 @@ def presign_client(bucket: S3Bucket) -> Any:
 def head_object(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
     """``HeadObject`` of ``bucket/key``, or ``None`` when there is no such object."""
     try:
-        return client.head_object(Bucket=bucket, Key=key)
+        head: dict[str, Any] = client.head_object(Bucket=bucket, Key=key)  # boto3 is untyped
+        return head
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None

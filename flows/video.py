@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import (
@@ -76,7 +77,7 @@ def default_video_name() -> str:
     Outside a flow run, a name unique to this call.
     """
     ctx = FlowRunContext.get()
-    if ctx is None or ctx.flow_run is None:
+    if ctx is None or ctx.flow_run is None or ctx.flow is None:
         from uuid import uuid4
 
         return f"prefect-tavus {uuid4()}"
@@ -217,11 +218,14 @@ class _Progress:
         self.logger = get_run_logger()
         self.last: tuple[str, float | None] | None = None
         self.last_percent: float = 0.0
-        self.artifact_id = create_progress_artifact(
+        artifact_id = create_progress_artifact(
             progress=0.0,
             key=f"tavus-progress-{video_id}",
             description=f"Generation progress of Tavus video {video_id}",
         )
+        # async_dispatch types both outcomes; called from sync code it returns the id.
+        assert isinstance(artifact_id, UUID)
+        self.artifact_id = artifact_id
         self.changes = 0
 
     def __call__(self, video: Video) -> None:
