@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prefect.blocks.abstract import CredentialsBlock
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from prefect_tavus.tavus_api._version import DEFAULT_BASE_URL
 from prefect_tavus.tavus_api.models import check_http_url
@@ -47,8 +47,8 @@ class TavusCredentials(CredentialsBlock):
 
     _block_type_name = "Tavus Credentials"
     _block_type_slug = "tavus-credentials"
-    _logo_url = "https://www.tavus.io/favicon.png"  # type: ignore[assignment]
-    _documentation_url = "https://docs.tavus.io/api-reference/authentication"  # type: ignore[assignment]
+    _logo_url = HttpUrl("https://www.tavus.io/favicon.png")
+    _documentation_url = HttpUrl("https://docs.tavus.io/api-reference/authentication")
 
     api_key: SecretStr = Field(
         default=...,
