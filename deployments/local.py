@@ -31,7 +31,7 @@ from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
 LOCAL_REGION = "us-east-1"
 # Fixed, fake credentials for the local S3 server; moto accepts any.
 LOCAL_AWS_KEY = "local-access-key"
-LOCAL_AWS_SECRET = "local-secret-key"  # noqa: S105 - not a secret: a local moto server
+LOCAL_AWS_SECRET = "local-secret-key"  # not a secret: a local moto server
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class LocalStack:
     media_bucket: str = "tavus-media"
     output_bucket: str = "tavus-outputs"
 
-    def s3_client(self):  # noqa: ANN201 - boto3 client types are generated at runtime
+    def s3_client(self):  # boto3 client types are generated at runtime
         """A boto3 S3 client on the local server."""
         return boto3.client(
             "s3",

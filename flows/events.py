@@ -23,6 +23,9 @@ VIDEO_READY = "tavus.video.ready"
 """The video finished generating."""
 VIDEO_FAILED = "tavus.video.failed"
 """The video ended in ``error`` (payload: status_details) or was deleted."""
+VIDEO_TIMED_OUT = "tavus.video.timed_out"
+"""The wait gave up before the video was ready (payload: last_status, waited_seconds);
+the video may still finish: a Retry of the flow run waits for it again."""
 VIDEO_STORED = "tavus.video.stored"
 """The outputs and ``metadata.json`` are in S3 (payload: URIs, sizes, sha256)."""
 
@@ -64,6 +67,7 @@ __all__ = [
     "VIDEO_FAILED",
     "VIDEO_READY",
     "VIDEO_STORED",
+    "VIDEO_TIMED_OUT",
     "emit_video_event",
     "video_resource",
 ]

@@ -22,18 +22,38 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect_aws import S3Bucket
 from pydantic import ValidationError
 
+from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.errors import InvalidVideoJob, Problem
+from prefect_tavus.flows.failures import EXPECTED, fail_run, quiet_expected_tracebacks
+from prefect_tavus.flows.form import (
+    JOB_PARAM,
+    MEDIA_PARAM,
+    OUTPUT_PARAM,
+    SETTINGS_PARAM,
+    TAVUS_PARAM,
+    AdvancedSettings,
+    BucketBlock,
+    OutputBucketBlock,
+    TavusBlock,
+    advanced_settings,
+    block_name,
+)
 from prefect_tavus.flows.media import (
-    DEFAULT_MEDIA_PREFIX,
-    DEFAULT_PRESIGN_SECONDS,
     presign_media,
     upload_media,
 )
-from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, store_outputs
+from prefect_tavus.flows.outputs import store_outputs
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.results import VideoResult
+from prefect_tavus.flows.summary import (
+    publish,
+    read_small_object,
+    thumbnail_data_uri,
+    video_markdown,
+)
 from prefect_tavus.flows.validation import RunOptions, validate_job
 from prefect_tavus.flows.video import (
     create_video,
@@ -53,22 +73,20 @@ def build_options(**params: Any) -> RunOptions:
         ) from None
 
 
+quiet_expected_tracebacks()
+
+
 @flow(
     name="generate-video",
-    description="Make one Tavus video from a script or audio and store it in S3.",
+    description="Make one Tavus video from a script or an audio file and store it in S3.",
     validate_parameters=False,  # validate_job reports every problem at once, typed
 )
 def generate_video(
-    job: VideoJob,
-    credentials_block: str = "tavus",
-    media_bucket_block: str = "tavus-media",
-    output_bucket_block: str | None = None,
-    media_prefix: str = DEFAULT_MEDIA_PREFIX,
-    output_prefix: str = DEFAULT_OUTPUT_PREFIX,
-    presign_expiry_seconds: int = DEFAULT_PRESIGN_SECONDS,
-    wait_timeout_seconds: float = 3600.0,
-    poll_interval_seconds: float = 5.0,
-    max_poll_interval_seconds: float = 30.0,
+    job: VideoJob = JOB_PARAM,
+    credentials_block: TavusBlock = TAVUS_PARAM,
+    media_bucket_block: BucketBlock = MEDIA_PARAM,
+    output_bucket_block: OutputBucketBlock = OUTPUT_PARAM,
+    settings: AdvancedSettings = SETTINGS_PARAM,
 ) -> VideoResult:
     """Make one Tavus video and store it (video, thumbnails, metadata.json) in S3.
 
@@ -76,16 +94,14 @@ def generate_video(
     reported together in one ``InvalidVideoJob``.
 
     Args:
-        job: the video: replica, script or audio, background, watermark, options.
-        credentials_block: name of the saved Tavus Credentials block.
-        media_bucket_block: name of the S3 Bucket block inputs are uploaded to.
-        output_bucket_block: name of the S3 Bucket block outputs go to (default: the media bucket).
-        media_prefix: key prefix for uploaded inputs, e.g. tavus/media.
-        output_prefix: key prefix for outputs; each video gets <prefix>/<video_id>/.
-        presign_expiry_seconds: how long Tavus may fetch the inputs (1 s to 7 days; default 24 h).
-        wait_timeout_seconds: how long to wait for the video to be ready.
-        poll_interval_seconds: first delay between status checks (grows x1.5).
-        max_poll_interval_seconds: longest delay between status checks.
+        job: The video to make: the replica, what it says (a script or an audio file),
+            background, watermark and Tavus options.
+        credentials_block: The Tavus Credentials block holding the API key.
+        media_bucket_block: The S3 Bucket block inputs are uploaded to and s3:// inputs
+            are read with.
+        output_bucket_block: The S3 Bucket block the video, thumbnails and metadata.json
+            are stored in.
+        settings: Key prefixes, presigned URL lifetime, wait timeout and polling.
 
     Returns:
         The stored video's URIs, size, sha256, duration and Tavus ids.
@@ -94,23 +110,48 @@ def generate_video(
         InvalidVideoJob: some input is wrong; nothing was uploaded or created.
         tavus_api.errors.VideoFailedError: Tavus could not make the video
             (:class:`~flows.errors.MediaUrlExpiredError` when a presigned URL expired first).
-        tavus_api.errors.WaitTimeoutError: not ready within ``wait_timeout_seconds``.
+        tavus_api.errors.WaitTimeoutError: not ready within the wait timeout.
 
     Example:
         >>> generate_video({"replica_id": "r79e1c033f", "script": "Hi!"})  # doctest: +SKIP
         VideoResult(video_id='1e30440cf9', status='ready', ...)
+        >>> slow = AdvancedSettings(wait_timeout_seconds=600)
+        >>> generate_video(job, settings=slow)  # doctest: +SKIP
     """
-    options = build_options(
-        credentials_block=credentials_block,
-        media_bucket_block=media_bucket_block,
-        output_bucket_block=output_bucket_block,
-        media_prefix=media_prefix,
-        output_prefix=output_prefix,
-        presign_expiry_seconds=presign_expiry_seconds,
-        wait_timeout_seconds=wait_timeout_seconds,
-        poll_interval_seconds=poll_interval_seconds,
-        max_poll_interval_seconds=max_poll_interval_seconds,
+    try:
+        options = _options(credentials_block, media_bucket_block, output_bucket_block, settings)
+        result, thumbnail = _make_video(job, options)
+    except EXPECTED as exc:
+        # an answer about the input or the video, not a bug: one line, no traceback
+        return fail_run(exc)  # type: ignore[return-value]  # a Failed state ends the run
+    publish(
+        video_markdown(result, thumbnail_data_uri(thumbnail)),
+        description=f"Tavus video {result.video_id}: {result.status}",
     )
+    return result
+
+
+def _options(
+    credentials_block: object,
+    media_bucket_block: object,
+    output_bucket_block: object,
+    settings: object,
+) -> RunOptions:
+    """The flow's parameters besides the job as :class:`RunOptions` (blocks by name)."""
+    return build_options(
+        credentials_block=block_name(credentials_block, TavusCredentials, "credentials_block"),
+        media_bucket_block=block_name(media_bucket_block, S3Bucket, "media_bucket_block"),
+        output_bucket_block=(
+            None
+            if output_bucket_block is None
+            else block_name(output_bucket_block, S3Bucket, "output_bucket_block")
+        ),
+        **advanced_settings(settings).model_dump(),
+    )
+
+
+def _make_video(job: VideoJob, options: RunOptions) -> tuple[VideoResult, bytes | None]:
+    """Validate, upload, presign, create, wait, store; the result and its thumbnail."""
     with tempfile.TemporaryDirectory(prefix="tavus-inputs-") as workdir:
         checked = validate_job(job, options, Path(workdir))
         uploaded = {
@@ -146,7 +187,10 @@ def generate_video(
     duration = outputs.duration_seconds
     if duration is None and audio is not None:
         duration = audio.duration_seconds
-    return VideoResult(
+    thumbnail = None
+    if outputs.thumbnail is not None:
+        thumbnail = read_small_object(checked.output_bucket, outputs.thumbnail.key)
+    result = VideoResult(
         video_id=created.video_id,
         status=video.status.value,
         video_name=created.video_name,
@@ -160,6 +204,7 @@ def generate_video(
         sha256=outputs.video.sha256,
         content_type=outputs.video.content_type,
     )
+    return result, thumbnail
 
 
 __all__ = ["build_options", "generate_video"]

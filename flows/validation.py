@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import task
+from prefect.blocks.core import Block
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect_aws import S3Bucket
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.errors import InvalidVideoJob, Problem
 from prefect_tavus.flows.media import max_bytes_for
-from prefect_tavus.flows.parameters import MEDIA_ROLES, VideoJob
+from prefect_tavus.flows.parameters import MEDIA_ROLES, VideoJob, speech_problems
 from prefect_tavus.flows.request import build_request, job_field
 from prefect_tavus.flows.sources import (
     MediaSource,
@@ -117,12 +118,8 @@ def check_rules(job: VideoJob) -> list[Problem]:
     add = problems.append
     if not job.replica_id.strip():
         add(Problem("job.replica_id", "must not be blank"))
-    has_script, has_audio = job.script is not None, bool(job.audio)
-    if has_script and has_audio:
-        add(Problem("job.script", "give exactly one of script or audio, not both"))
-    elif not has_script and not has_audio:
-        add(Problem("job.script", "give exactly one of script or audio (neither was given)"))
-    if has_script and is_blank(job.script or ""):
+    problems.extend(speech_problems(job))
+    if job.script is not None and is_blank(job.script):
         add(Problem("job.script", "must not be blank (it has no visible characters)"))
     if job.transparent_background and not job.fast:
         add(
@@ -214,7 +211,7 @@ def check_options(options: RunOptions) -> list[Problem]:
     return problems
 
 
-def _load(block_cls: type, name: str | None, field: str, problems: list[Problem]) -> Any:
+def _load(block_cls: type[Block], name: str | None, field: str, problems: list[Problem]) -> Any:
     if name is None:
         return None
     if not name.strip():
@@ -222,7 +219,7 @@ def _load(block_cls: type, name: str | None, field: str, problems: list[Problem]
         return None
     try:
         return block_cls.load(name)
-    except Exception as exc:  # noqa: BLE001 - any load failure is one problem to report
+    except Exception as exc:  # any load failure is one problem to report
         slug = block_cls.get_block_type_slug()
         problems.append(
             Problem(

@@ -220,7 +220,6 @@ class _Progress:
         self.last_percent: float = 0.0
         artifact_id = create_progress_artifact(
             progress=0.0,
-            key=f"tavus-progress-{video_id}",
             description=f"Generation progress of Tavus video {video_id}",
         )
         # async_dispatch types both outcomes; called from sync code it returns the id.
@@ -302,7 +301,6 @@ def wait_for_video(
         create_link_artifact(
             link=hosted_url,
             link_text=f"Tavus video {video_id}",
-            key=f"tavus-video-{video_id}",
             description=f"Tavus's page for video {video_id} ({video_name or 'unnamed'})",
         )
     progress = _Progress(video_id)

@@ -18,6 +18,7 @@ import pytest
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.form import AdvancedSettings
 from prefect_tavus.tavus_api.simulator import SimulatorConfig, SimulatorServer
 from prefect_tavus.tavus_api.simulator.fixtures import (
     make_jpeg,
@@ -32,6 +33,8 @@ API_KEY = "sk-sim-SECRET-7f3a9c"
 
 SIM_TIMING = {"queue_seconds": 0.2, "generation_seconds": 0.6}
 FAST_WAIT = {"poll_interval_seconds": 0.1, "max_poll_interval_seconds": 0.3}
+SETTING_NAMES = frozenset(AdvancedSettings.model_fields)
+"""``generate_video``'s ``settings`` fields (the batch flow takes them flat)."""
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +121,12 @@ class Env:
             "wait_timeout_seconds": 60.0,
             **overrides,
         }
+
+    def video_params(self, **overrides: Any) -> dict[str, Any]:
+        """:meth:`params` shaped for ``generate_video``: the wait and S3 knobs in ``settings``."""
+        params = self.params(**overrides)
+        settings = {name: params.pop(name) for name in list(params) if name in SETTING_NAMES}
+        return {**params, "settings": settings}
 
     def keys(self, bucket: str | None = None) -> list[str]:
         """Every key in a bucket (both buckets if none given)."""

@@ -18,9 +18,12 @@ import pytest
 from prefect import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
+from prefect_aws import S3Bucket
 
 from deployments.stack import deployment_specs
+from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows import generate_video
+from prefect_tavus.flows.form import block_ref
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from tests.flows.conftest import Env, Media
 
@@ -35,7 +38,15 @@ def test_deployment_run_with_job_as_json_dict_makes_and_stores_the_video(
     env.s3.upload_file(str(media.wav), env.media_bucket, "incoming/voice.wav")
     on_demand = next(spec for spec in deployment_specs() if spec["name"] == "on-demand")
     deployment = generate_video.to_deployment(
-        name="on-demand-test", parameters={**on_demand["parameters"], **env.params()}
+        name="on-demand-test",
+        parameters={
+            **on_demand["parameters"],
+            **env.video_params(),
+            # the server checks parameters against the schema: blocks go by reference
+            "credentials_block": block_ref(TavusCredentials, env.credentials_block),
+            "media_bucket_block": block_ref(S3Bucket, env.media_bucket_block),
+            "output_bucket_block": block_ref(S3Bucket, env.output_bucket_block),
+        },
     )
     deployment.apply()
     job = {"replica_id": DEFAULT_REPLICA_ID, "audio": f"s3://{env.media_bucket}/incoming/voice.wav"}

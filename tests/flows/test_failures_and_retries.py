@@ -22,7 +22,7 @@ WAIT_GET = "GET /v2/videos/{video_id}"
 
 def test_video_that_ends_in_error_fails_the_flow_with_tavus_status_details(env: Env) -> None:
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, script="Buy now #violates-guidelines")
-    state = generate_video(job, **env.params(), return_state=True)
+    state = generate_video(job, **env.video_params(), return_state=True)
 
     assert state.is_failed()
     exc = state.result(raise_on_failure=False)
@@ -53,7 +53,7 @@ def test_expired_presigned_url_fails_with_a_clear_error(
         job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
         state = generate_video(
             job,
-            **env.params(media_bucket_block="front-media", presign_expiry_seconds=1),
+            **env.video_params(media_bucket_block="front-media", presign_expiry_seconds=1),
             return_state=True,
         )
         expired_requests = front.expired_requests
@@ -83,7 +83,7 @@ def test_flow_retry_after_a_crash_while_waiting_creates_exactly_one_video(
     env.sim.set_faults([FaultRule(route=WAIT_GET, kind="server_error", status_code=503, count=2)])
     flow = generate_video.with_options(retries=1, retry_delay_seconds=0)
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
-    state = flow(job, **env.params(), return_state=True)
+    state = flow(job, **env.video_params(), return_state=True)
 
     assert state.is_completed(), state.result(raise_on_failure=False)
     result = state.result()
@@ -104,7 +104,7 @@ def test_flow_retry_without_the_cached_id_reattaches_by_video_name(env: Env, med
     flow = generate_video.with_options(retries=1, retry_delay_seconds=0)
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
     with temporary_settings({PREFECT_TASKS_REFRESH_CACHE: True}):  # the cache is no help
-        state = flow(job, **env.params(), return_state=True)
+        state = flow(job, **env.video_params(), return_state=True)
 
     assert state.is_completed(), state.result(raise_on_failure=False)
     stats = env.sim.stats()
@@ -116,8 +116,8 @@ def test_flow_retry_without_the_cached_id_reattaches_by_video_name(env: Env, med
 
 def test_same_file_is_uploaded_once(env: Env, media: Media) -> None:
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
-    first = generate_video(job, **env.params(), return_state=True)
-    second = generate_video(job, **env.params(), return_state=True)
+    first = generate_video(job, **env.video_params(), return_state=True)
+    second = generate_video(job, **env.video_params(), return_state=True)
 
     assert first.is_completed() and second.is_completed()
     assert len(env.keys(env.media_bucket)) == 1

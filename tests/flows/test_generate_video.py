@@ -26,7 +26,7 @@ def _get(env: Env, uri: str) -> bytes:
 
 
 def _run(env: Env, job: VideoJob | dict[str, Any], **overrides: Any) -> tuple[VideoResult, Any]:
-    state = generate_video(job, **env.params(**overrides), return_state=True)
+    state = generate_video(job, **env.video_params(**overrides), return_state=True)
     assert state.is_completed(), state.result(raise_on_failure=False)
     return state.result(), state.state_details.flow_run_id
 

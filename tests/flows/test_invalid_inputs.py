@@ -126,7 +126,7 @@ CASES: dict[str, tuple[Setup, list[tuple[str, str]]]] = {
     ),
     "unknown_field": (
         lambda e, m: ({"replica_id": R, "scritp": "Hi"}, {}),
-        [("job.scritp", "unknown field; allowed: replica_id, script, audio")],
+        [("job.scritp", "unknown field; allowed: replica_id, speech, script, audio")],
     ),
     "malformed_website_url": (
         lambda e, m: ({"replica_id": R, "script": "Hi", "background_website": "example.com/x"}, {}),
@@ -213,7 +213,7 @@ CASES: dict[str, tuple[Setup, list[tuple[str, str]]]] = {
 
 def _fail(env: Env, job: Any, overrides: dict[str, Any]) -> tuple[InvalidVideoJob, Any]:
     keys_before = env.keys()
-    state = generate_video(job, **env.params(**overrides), return_state=True)
+    state = generate_video(job, **env.video_params(**overrides), return_state=True)
     assert state.is_failed()
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, InvalidVideoJob), exc
