@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -35,7 +36,7 @@ from typing import Any, Literal
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
+from prefect.context import FlowRunContext, SettingsContext
 from prefect.logging import get_run_logger
 from prefect.states import Failed
 from prefect_aws import S3Bucket
@@ -58,6 +59,7 @@ from prefect_tavus.flows.batch_validation import (
     batch_id_for,
     check_batch,
 )
+from prefect_tavus.flows.chunks import results_name, run_chunks
 from prefect_tavus.flows.errors import Problem
 from prefect_tavus.flows.estimate import check_budget, estimate_rows
 from prefect_tavus.flows.generate import build_options
@@ -71,12 +73,15 @@ from prefect_tavus.flows.media import (
     presign,
     store_staged_media,
 )
-from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, store_outputs
+from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, StoredOutputs, write_outputs
+from prefect_tavus.flows.prefect_checks import current_deployment
+from prefect_tavus.flows.quota import AccountQuota
 from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.storage import object_key, s3_client
 from prefect_tavus.flows.video import media_urls_of, redactions_for
 from prefect_tavus.tavus_api._create import REATTACH_TOLERANCE_SECONDS
+from prefect_tavus.tavus_api.client import AsyncTavusClient
 from prefect_tavus.tavus_api.errors import RateLimitError
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.pacing import CreatePacer
@@ -86,6 +91,8 @@ REATTACH_TOLERANCE = timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
 (the client's one tolerance, shared with the create guard)."""
 
 _MAX_RATE_LIMITED_CREATES = 30
+PROGRESS_LOG_SECONDS = 30.0
+"""A batch logs its counts at most this often (and at the end), not a line per row."""
 
 
 def batch_folder(batch: CheckedBatch, output_prefix: str) -> str:
@@ -122,10 +129,17 @@ async def validate_batch(
 ) -> CheckedBatch:
     """Check every row before spending (see :func:`~flows.batch_validation.check_batch`)."""
     # run_in_executor, not to_thread: without the async flow's context in that thread,
-    # Block.load and friends run synchronously instead of returning coroutines
-    checked = await asyncio.get_running_loop().run_in_executor(
-        None, check_batch, manifest, settings, workdir
-    )
+    # Block.load and friends run synchronously instead of returning coroutines. The
+    # Prefect settings (API URL) are carried over, so the checks ask the run's server.
+    prefect_settings = SettingsContext.get()
+
+    def check() -> CheckedBatch:
+        if prefect_settings is None:
+            return check_batch(manifest, settings, workdir)
+        with prefect_settings.model_copy():
+            return check_batch(manifest, settings, workdir)
+
+    checked = await asyncio.get_running_loop().run_in_executor(None, check)
     logger = get_run_logger()
     logger.info(
         "Batch %s: %d rows valid, %d invalid",
@@ -174,29 +188,91 @@ async def upload_batch_media(
 
 @task(
     name="create-video",
-    task_run_name="create-video[{row_key}]",
+    task_run_name="create-video[{row.key}]",
     cache_policy=NO_CACHE,
     persist_result=False,
 )
 async def create_row_video(
-    client: Any, row_key: str, request: VideoRequest, ledger: RunLedger, pacer: Any
+    client: AsyncTavusClient,
+    row: CheckedRow,
+    request: VideoRequest,
+    ledger: RunLedger,
+    pacer: CreatePacer,
+    quota: AccountQuota | None = None,
 ) -> Video:
     """Create one row's video (paced) and write its ``video_id`` to the ledger at once.
 
-    A 429 that outlasts the client's retries pauses every create (``Retry-After``)
-    and this one is sent again: Tavus did not act on it, so no row is lost or doubled.
+    ``pacer`` paces this run's creates, ``quota`` (a global concurrency limit) the whole
+    account's, across runs and workers. A 429 that outlasts the client's retries pauses
+    every create (``Retry-After``) and this one is sent again: Tavus did not act on it,
+    so no row is lost or doubled.
     """
     for attempt in range(_MAX_RATE_LIMITED_CREATES):
         try:
             async with pacer.slot():
+                if quota is not None:
+                    await quota.acquire()
                 video = await client.create_video(request, on_rate_limited=pacer.pause_for)
             break
         except RateLimitError as exc:
             if attempt == _MAX_RATE_LIMITED_CREATES - 1:
                 raise
             pacer.pause_for(exc.retry_after or 1.0)
-    await asyncio.to_thread(ledger.record_created, row_key, video.video_id, request.video_name)
+    await asyncio.to_thread(ledger.record_created, row.key, video.video_id, row.video_name)
     return video
+
+
+@task(
+    name="store-video",
+    task_run_name="store-video[{row_key}]",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=5,
+)
+def store_row_video(
+    row_key: str,
+    credentials: TavusCredentials,
+    video: Video,
+    bucket: S3Bucket,
+    prefix: str,
+    *,
+    request: Mapping[str, Any] | None,
+    redactions: Mapping[str, str],
+) -> StoredOutputs:
+    """Copy one row's ready video to S3 (:func:`~flows.outputs.write_outputs`).
+
+    Unlike the single video's ``store-outputs`` it logs nothing and emits no event:
+    the batch reports rows in its progress lines, table and ``results.jsonl``.
+    """
+    return write_outputs(credentials, video, bucket, prefix, request=request, redactions=redactions)
+
+
+class _Progress:
+    """One log line for the whole batch at most every ``every`` seconds, when it moved."""
+
+    def __init__(self, batch_id: str, total: int, every: float = PROGRESS_LOG_SECONDS) -> None:
+        self.batch_id = batch_id
+        self.total = total
+        self.every = every
+        self.created = 0
+        self.logger = get_run_logger()
+        self.last_line = ""
+        self.next_at = time.monotonic() + every
+
+    def note(self, results: Mapping[str, RowResult], *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now < self.next_at:
+            return
+        counts = summarize(results.values())
+        line = (
+            f"Batch {self.batch_id}: {self.created} created, {counts['stored']} stored, "
+            f"{counts['failed']} failed of {self.total} rows"
+        )
+        if line != self.last_line:
+            self.logger.info(line)
+            self.last_line = line
+        self.next_at = now + self.every
 
 
 def _failed_row(row: CheckedRow, video_id: str | None, error: BaseException | str) -> RowResult:
@@ -231,6 +307,8 @@ class _BatchRun:
         self.store_limit = asyncio.Semaphore(settings.max_concurrent_stores)
         self.stores: list[asyncio.Task[None]] = []
         self.requests: dict[str, dict[str, Any]] = {}
+        self.quota = AccountQuota(settings.concurrency_limit_name, logger=self.logger)
+        self.progress = _Progress(batch.batch_id, len(batch.rows))
 
     def redactions(self, key: str) -> dict[str, str]:
         return redactions_for(list(self.presigned.get(key, {}).values()))
@@ -249,12 +327,14 @@ class _BatchRun:
             )
             self.requests[row.key] = redact(request.to_api_body(), self.redactions(row.key))
             try:
-                video = await create_row_video(client, row.key, request, self.ledger, pacer)
-            except Exception as exc:  # noqa: BLE001 - one row's failure never fails the others
+                video = await create_row_video(client, row, request, self.ledger, pacer, self.quota)
+            except Exception as exc:  # one row's failure never fails the others
                 message = redact(str(exc), self.redactions(row.key))
                 self.logger.warning("Row %s: create failed: %s", row.key, message)
                 self.results[row.key] = _failed_row(row, None, message)
                 return
+            self.progress.created += 1
+            self.progress.note(self.results)
             self.watch(watcher, row, video.video_id)
 
         try:
@@ -266,7 +346,8 @@ class _BatchRun:
         async with self.store_limit:
             try:
                 outputs = await asyncio.to_thread(
-                    store_outputs.with_options(task_run_name=f"store-video[{row.key}]"),
+                    store_row_video,
+                    row.key,
                     self.batch.credentials,
                     video,
                     self.batch.output_bucket,
@@ -274,7 +355,7 @@ class _BatchRun:
                     request=self.requests.get(row.key),
                     redactions=self.redactions(row.key),
                 )
-            except Exception as exc:  # noqa: BLE001 - one row's failure never fails the others
+            except Exception as exc:  # one row's failure never fails the others
                 self.logger.warning("Row %s: storing video %s failed", row.key, video.video_id)
                 self.results[row.key] = _failed_row(row, video.video_id, exc)
                 return
@@ -291,6 +372,7 @@ class _BatchRun:
             )
             await asyncio.to_thread(self.ledger.record_stored, result)
             self.results[row.key] = result
+            self.progress.note(self.results)
 
     async def wait_all(self, watcher: Any) -> None:
         async for outcome in watcher:
@@ -304,6 +386,7 @@ class _BatchRun:
             )
             self.results[row.key] = _failed_row(row, outcome.video_id, message)
         await asyncio.gather(*self.stores)
+        self.progress.note(self.results, final=True)
 
 
 def _pacer(settings: BatchSettings) -> CreatePacer:
@@ -411,15 +494,26 @@ async def _report(
     *,
     dry_run: bool = False,
     estimated_minutes: float | None = None,
+    chunk_name: str | None = None,
 ) -> BatchResult:
     results_uri = None
     if ledger is not None:
-        results_uri = await asyncio.to_thread(ledger.write_results, results_jsonl(rows))
-    await acreate_markdown_artifact(
-        markdown=results_markdown(batch_id, rows, results_uri),
-        key=TABLE_ARTIFACT_KEY,
-        description=f"generate-videos batch {batch_id}: one line per row",
-    )
+        results_uri = await asyncio.to_thread(
+            ledger.write_results, results_jsonl(rows), results_name(chunk_name)
+        )
+    try:
+        await acreate_markdown_artifact(
+            markdown=results_markdown(batch_id, rows, results_uri),
+            key=TABLE_ARTIFACT_KEY,
+            description=f"generate-videos batch {batch_id}: one line per row",
+        )
+    except Exception as exc:  # the rows are in S3; a Prefect outage loses none
+        get_run_logger().warning(
+            "Batch %s: table artifact not written (%s); every row is in %s",
+            batch_id,
+            type(exc).__name__,
+            results_uri,
+        )
     return BatchResult(
         batch_id=batch_id,
         dry_run=dry_run,
@@ -428,6 +522,60 @@ async def _report(
         results_uri=results_uri,
         rows=rows,
     )
+
+
+async def run_in_chunks(
+    batch: CheckedBatch, settings: BatchSettings, ledger: RunLedger, *, delete_on_cancel: bool
+) -> dict[str, RowResult]:
+    """Rows not yet stored, as chunk runs of the deployment (:mod:`~flows.chunks`).
+
+    Inputs are uploaded here, once, so chunk runs on other machines read them from S3.
+    """
+    assert settings.chunk_size is not None and settings.chunk_deployment is not None
+    state = await asyncio.to_thread(ledger.load)
+    results = {
+        row.key: state.stored[row.key].model_copy(update={"resumed": True})
+        for row in batch.rows
+        if row.key in state.stored
+    }
+    pending = [row for row in batch.rows if row.key not in results]
+    with_media = [row for row in pending if row.media]
+    media_uris: dict[str, dict[str, str]] = {}
+    if with_media:
+        options = settings.options
+        presigned = await upload_batch_media(
+            batch,
+            with_media,
+            options.media_prefix,
+            options.presign_expiry_seconds,
+            settings.max_concurrent_stores,
+        )
+        media_uris = {
+            key: {role: media.uri for role, media in signed.items()}
+            for key, signed in presigned.items()
+        }
+    chunks = -(-len(pending) // settings.chunk_size)
+    get_run_logger().info(
+        "Batch %s: %d rows already stored; %d rows in %d chunk runs of deployment %s",
+        batch.batch_id,
+        len(results),
+        len(pending),
+        chunks,
+        settings.chunk_deployment,
+    )
+    if pending:
+        results.update(
+            await run_chunks(
+                batch.batch_id,
+                settings,
+                ledger,
+                pending,
+                media_uris,
+                deployment=settings.chunk_deployment,
+                delete_on_cancel=delete_on_cancel,
+            )
+        )
+    return results
 
 
 def _invalid_rows(batch: CheckedBatch) -> list[RowResult]:
@@ -446,10 +594,13 @@ async def delete_unfinished_videos(flow: Any, flow_run: Any, state: Any) -> None
         return
     logger = get_run_logger() if FlowRunContext.get() else _hook_logger(flow_run)
     output_prefix = params.get("output_prefix", DEFAULT_OUTPUT_PREFIX)
-    media_bucket = await S3Bucket.aload(params.get("media_bucket_block", "tavus-media"))
+    # Annotated: Prefect's @inject_client loses aload's ``Self`` return type.
+    media_bucket: S3Bucket = await S3Bucket.aload(params.get("media_bucket_block", "tavus-media"))
     output_name = params.get("output_bucket_block")
-    output_bucket = await S3Bucket.aload(output_name) if output_name else media_bucket
-    credentials = await TavusCredentials.aload(params.get("credentials_block", "tavus"))
+    output_bucket: S3Bucket = await S3Bucket.aload(output_name) if output_name else media_bucket
+    credentials: TavusCredentials = await TavusCredentials.aload(
+        params.get("credentials_block", "tavus")
+    )
 
     def ledger_state() -> LedgerState:
         records = load_manifest(params["manifest"], s3_client(media_bucket))
@@ -505,6 +656,10 @@ async def generate_videos(
     max_concurrent_stores: int = 4,
     batch_name: str | None = None,
     delete_unfinished_on_cancel: bool = False,
+    concurrency_limit_name: str | None = None,
+    chunk_size: int | None = None,
+    chunk_deployment: str | None = None,
+    chunk_name: str | None = None,
     presign_expiry_seconds: int = DEFAULT_PRESIGN_SECONDS,
     wait_timeout_seconds: float = 3600.0,
     poll_interval_seconds: float = 5.0,
@@ -533,6 +688,17 @@ async def generate_videos(
             so the same manifest into the same prefix resumes.
         delete_unfinished_on_cancel: when the run is cancelled (UI or API), delete the
             batch's Tavus videos still queued or generating, and log which.
+        concurrency_limit_name: a Prefect global concurrency limit (with slot decay)
+            that every run on the Tavus account shares, e.g. ``tavus-creates`` (``make
+            serve`` creates it): one slot of it is taken, as a rate limit, before each
+            create (:mod:`~flows.quota`). It must exist: checked before any spend.
+        chunk_size: split the rows into chunks of this many and run each as a flow run
+            of ``chunk_deployment``, so the work pool's workers share them; this run
+            waits and writes the combined table and ``results.jsonl`` (:mod:`~flows.chunks`).
+        chunk_deployment: ``<flow>/<deployment>`` of ``generate-videos`` chunks run on;
+            default: the deployment this run belongs to.
+        chunk_name: set by the parent on its chunk runs (results go to
+            ``chunks/<chunk_name>.results.jsonl``); leave empty.
         presign_expiry_seconds, wait_timeout_seconds, poll_interval_seconds,
         max_poll_interval_seconds: as for ``generate-video`` (wait timeout per row).
 
@@ -555,6 +721,10 @@ async def generate_videos(
         creates_per_second=creates_per_second,
         max_concurrent_stores=max_concurrent_stores,
         max_video_minutes=max_video_minutes,
+        concurrency_limit_name=concurrency_limit_name,
+        chunk_size=chunk_size,
+        chunk_deployment=chunk_deployment or (current_deployment() if chunk_size else None),
+        chunk_name=chunk_name,
         credentials_block=credentials_block,
         media_bucket_block=media_bucket_block,
         output_bucket_block=output_bucket_block,
@@ -588,13 +758,22 @@ async def generate_videos(
             batch.output_bucket.bucket_name,
             batch_folder(batch, settings.options.output_prefix),
         )
-        done = await run_rows(batch, settings, ledger, batch.rows)
+        if settings.chunk_size is not None and settings.chunk_name is None:
+            done = await run_in_chunks(
+                batch, settings, ledger, delete_on_cancel=delete_unfinished_on_cancel
+            )
+        else:
+            done = await run_rows(batch, settings, ledger, batch.rows)
     order = {row.key: i for i, row in enumerate(batch.rows)}
     rows = sorted(done.values(), key=lambda r: order.get(r.key, len(order))) + invalid
-    result = await _report(batch.batch_id, rows, ledger, estimated_minutes=estimate.minutes)
+    result = await _report(
+        batch.batch_id, rows, ledger, estimated_minutes=estimate.minutes, chunk_name=chunk_name
+    )
     if result.failed:
         counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
-        return Failed(message=f"generate-videos batch {batch.batch_id}: {counts}", data=result)
+        message = f"generate-videos batch {batch.batch_id}: {counts}"
+        # Returning a Failed state ends the run Failed; a caller of the flow gets the error.
+        return Failed(message=message, data=result)  # type: ignore[return-value]
     return result
 
 
@@ -603,7 +782,9 @@ __all__ = [
     "create_row_video",
     "delete_unfinished_videos",
     "generate_videos",
+    "run_in_chunks",
     "run_rows",
+    "store_row_video",
     "upload_batch_media",
     "validate_batch",
 ]

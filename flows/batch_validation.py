@@ -34,6 +34,7 @@ from prefect_tavus.flows.manifest import (
     template_problem,
 )
 from prefect_tavus.flows.parameters import VideoJob
+from prefect_tavus.flows.prefect_checks import check_chunk_deployment, check_concurrency_limit
 from prefect_tavus.flows.sources import StagedMedia
 from prefect_tavus.flows.storage import s3_client
 from prefect_tavus.flows.validation import (
@@ -65,6 +66,9 @@ class BatchSettings(BaseModel):
     creates_per_second: float = 5.0
     max_concurrent_stores: int = 4
     chunk_size: int | None = None
+    chunk_deployment: str | None = None
+    chunk_name: str | None = None
+    concurrency_limit_name: str | None = None
     max_video_minutes: float | None = None
 
 
@@ -198,7 +202,8 @@ class _MediaChecks:
         for role, text in job.media_sources().items():
             if (role, text) not in self.seen:
                 found: list[Problem] = []
-                single = VideoJob.model_construct(replica_id=job.replica_id, **{role: text})
+                others = {other: None for other in job.media_sources() if other != role}
+                single = job.model_copy(update=others)  # only this media input is checked
                 media = check_media(single, self.bucket, self.workdir, found)
                 self.seen[(role, text)] = (media.get(role), found)
             media_one, found = self.seen[(role, text)]
@@ -271,12 +276,16 @@ def check_batch(
 ) -> CheckedBatch:
     """Check the whole batch; raise :class:`InvalidBatch` if it must not run.
 
-    Reads only: S3 ``HeadBucket``/``GetObject`` (the manifest, ``s3://`` media) and
-    one Tavus ``GET`` per distinct replica. With ``on_invalid_rows="skip"`` bad rows
+    Reads only: S3 ``HeadBucket``/``GetObject`` (the manifest, ``s3://`` media), one
+    Tavus ``GET`` per distinct replica, and from Prefect the global concurrency limit
+    and the chunk deployment when named. With ``on_invalid_rows="skip"`` bad rows
     come back in ``rejected``; with ``"fail"`` any bad row raises.
     """
     options = settings.options
     problems = check_batch_options(settings)
+    problems += check_concurrency_limit(settings.concurrency_limit_name)
+    if settings.chunk_name is None:  # a chunk run does not split again
+        problems += check_chunk_deployment(settings.chunk_size, settings.chunk_deployment)
     credentials = _load(TavusCredentials, options.credentials_block, "credentials_block", problems)
     media_bucket = _load(S3Bucket, options.media_bucket_block, "media_bucket_block", problems)
     output_bucket = _load(S3Bucket, options.output_bucket_block, "output_bucket_block", problems)

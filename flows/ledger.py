@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from prefect_tavus.flows.batch_results import RowResult
@@ -111,7 +112,22 @@ class RunLedger:
 
     def get(self, name: str) -> bytes:
         """A file from the batch folder."""
-        return self.s3.get_object(Bucket=self.bucket, Key=f"{self.folder}/{name}")["Body"].read()
+        response = self.s3.get_object(Bucket=self.bucket, Key=f"{self.folder}/{name}")
+        body: bytes = response["Body"].read()  # boto3 is untyped
+        return body
+
+    def get_if_exists(self, name: str) -> bytes | None:
+        """A file from the batch folder, or ``None`` if there is none."""
+        try:
+            return self.get(name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+
+    def delete(self, name: str) -> None:
+        """Remove a file from the batch folder (nothing happens if there is none)."""
+        self.s3.delete_object(Bucket=self.bucket, Key=f"{self.folder}/{name}")
 
     def _list(self, prefix: str) -> list[dict[str, Any]]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -139,6 +140,98 @@ def measure_duration(s3: Any, obj: StoredObject) -> float | None:
     return mp4_duration(S3RangeReader(s3, obj.bucket, obj.key, obj.size_bytes))
 
 
+def write_outputs(
+    credentials: TavusCredentials,
+    video: Video,
+    bucket: S3Bucket,
+    prefix: str = DEFAULT_OUTPUT_PREFIX,
+    *,
+    request: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    redactions: Mapping[str, str] | None = None,
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+) -> StoredOutputs:
+    """What :func:`store_outputs` does, as a plain function: no task run, no event, and
+    log lines only when ``log`` is given (a batch stores thousands quietly).
+
+    Example:
+        >>> outputs = write_outputs(creds, video, bucket, "tavus/videos")  # doctest: +SKIP
+    """
+    if not video.download_url:
+        raise OutputIncompleteError(
+            f"Tavus video {video.video_id} is {video.status.value} but has no download_url"
+        )
+    s3 = s3_client(bucket)
+    name = bucket.bucket_name
+    folder = object_key(bucket, prefix, video.video_id)
+    metadata_key = f"{folder}/{METADATA_FILE}"
+    s3.delete_object(Bucket=name, Key=metadata_key)  # absent until this write is complete
+    default_ext = "webm" if (request or {}).get("transparent_background") else "mp4"
+    with credentials.get_client() as tavus:
+        main = copy_to_s3(
+            tavus,
+            s3,
+            video.download_url,
+            name,
+            lambda ext: f"{folder}/{video.video_id}.{ext}",
+            default_ext=default_ext,
+        )
+        if log is not None:
+            log.info("Stored %s (%d bytes, sha256 %s)", main.uri, main.size_bytes, main.sha256)
+        thumbs: dict[str, StoredObject | None] = {"thumbnail": None, "gif_thumbnail": None}
+        for field, url, ext in (
+            ("thumbnail", video.still_image_thumbnail_url, "jpg"),
+            ("gif_thumbnail", video.gif_thumbnail_url, "gif"),
+        ):
+            if url:
+                thumb = copy_to_s3(
+                    tavus,
+                    s3,
+                    url,
+                    name,
+                    lambda _ext, e=ext: f"{folder}/thumbnail.{e}",
+                    default_ext=ext,
+                )
+                thumbs[field] = thumb
+                if log is not None:
+                    log.info("Stored %s (%d bytes)", thumb.uri, thumb.size_bytes)
+    duration = measure_duration(s3, main)
+    files = {"video": main, **thumbs}
+    flow_ctx = FlowRunContext.get()
+    metadata = {
+        "video_id": video.video_id,
+        "video_name": video.video_name,
+        "status": video.status.value,
+        "hosted_url": video.hosted_url,
+        "duration_seconds": duration,
+        "files": {
+            field: None if obj is None else {**obj.model_dump(), "uri": obj.uri}
+            for field, obj in files.items()
+        },
+        "request": dict(request or {}),
+        "inputs": dict(inputs or {}),
+        "video": video.model_dump(mode="json"),
+        "flow_run_id": str(flow_ctx.flow_run.id) if flow_ctx and flow_ctx.flow_run else None,
+        "stored_at": datetime.now(UTC).isoformat(),
+    }
+    body = json.dumps(redact(metadata, redactions), indent=2, sort_keys=True).encode()
+    s3.put_object(Bucket=name, Key=metadata_key, Body=body, ContentType="application/json")
+    outputs = StoredOutputs(
+        video=main,
+        thumbnail=thumbs["thumbnail"],
+        gif_thumbnail=thumbs["gif_thumbnail"],
+        metadata_uri=f"s3://{name}/{metadata_key}",
+        duration_seconds=duration,
+    )
+    if log is not None:
+        log.info(
+            "Wrote %s last: the output of video %s is complete",
+            outputs.metadata_uri,
+            video.video_id,
+        )
+    return outputs
+
+
 @task(
     name="store-outputs",
     cache_policy=NO_CACHE,
@@ -180,73 +273,17 @@ def store_outputs(
         >>> outputs.metadata_uri  # doctest: +SKIP
         's3://tavus-out/tavus/videos/1e30440cf9/metadata.json'
     """
-    logger = get_run_logger()
-    if not video.download_url:
-        raise OutputIncompleteError(
-            f"Tavus video {video.video_id} is {video.status.value} but has no download_url"
-        )
-    s3 = s3_client(bucket)
-    name = bucket.bucket_name
-    folder = object_key(bucket, prefix, video.video_id)
-    metadata_key = f"{folder}/{METADATA_FILE}"
-    s3.delete_object(Bucket=name, Key=metadata_key)  # absent until this write is complete
-    default_ext = "webm" if (request or {}).get("transparent_background") else "mp4"
-    with credentials.get_client() as tavus:
-        main = copy_to_s3(
-            tavus,
-            s3,
-            video.download_url,
-            name,
-            lambda ext: f"{folder}/{video.video_id}.{ext}",
-            default_ext=default_ext,
-        )
-        logger.info("Stored %s (%d bytes, sha256 %s)", main.uri, main.size_bytes, main.sha256)
-        thumbs: dict[str, StoredObject | None] = {"thumbnail": None, "gif_thumbnail": None}
-        for field, url, ext in (
-            ("thumbnail", video.still_image_thumbnail_url, "jpg"),
-            ("gif_thumbnail", video.gif_thumbnail_url, "gif"),
-        ):
-            if url:
-                thumbs[field] = copy_to_s3(
-                    tavus,
-                    s3,
-                    url,
-                    name,
-                    lambda _ext, e=ext: f"{folder}/thumbnail.{e}",
-                    default_ext=ext,
-                )
-                logger.info("Stored %s (%d bytes)", thumbs[field].uri, thumbs[field].size_bytes)
-    duration = measure_duration(s3, main)
-    files = {"video": main, **thumbs}
-    flow_ctx = FlowRunContext.get()
-    metadata = {
-        "video_id": video.video_id,
-        "video_name": video.video_name,
-        "status": video.status.value,
-        "hosted_url": video.hosted_url,
-        "duration_seconds": duration,
-        "files": {
-            field: None if obj is None else {**obj.model_dump(), "uri": obj.uri}
-            for field, obj in files.items()
-        },
-        "request": dict(request or {}),
-        "inputs": dict(inputs or {}),
-        "video": video.model_dump(mode="json"),
-        "flow_run_id": str(flow_ctx.flow_run.id) if flow_ctx and flow_ctx.flow_run else None,
-        "stored_at": datetime.now(UTC).isoformat(),
-    }
-    body = json.dumps(redact(metadata, redactions), indent=2, sort_keys=True).encode()
-    s3.put_object(Bucket=name, Key=metadata_key, Body=body, ContentType="application/json")
-    outputs = StoredOutputs(
-        video=main,
-        thumbnail=thumbs["thumbnail"],
-        gif_thumbnail=thumbs["gif_thumbnail"],
-        metadata_uri=f"s3://{name}/{metadata_key}",
-        duration_seconds=duration,
+    outputs = write_outputs(
+        credentials,
+        video,
+        bucket,
+        prefix,
+        request=request,
+        inputs=inputs,
+        redactions=redactions,
+        log=get_run_logger(),
     )
-    logger.info(
-        "Wrote %s last: the output of video %s is complete", outputs.metadata_uri, video.video_id
-    )
+    main, thumbs = outputs.video, {"thumbnail": outputs.thumbnail, "gif": outputs.gif_thumbnail}
     emit_video_event(
         VIDEO_STORED,
         video.video_id,
@@ -257,8 +294,8 @@ def store_outputs(
             "sha256": main.sha256,
             "metadata_uri": outputs.metadata_uri,
             "thumbnail_uri": thumbs["thumbnail"].uri if thumbs["thumbnail"] else None,
-            "gif_thumbnail_uri": thumbs["gif_thumbnail"].uri if thumbs["gif_thumbnail"] else None,
-            "duration_seconds": duration,
+            "gif_thumbnail_uri": thumbs["gif"].uri if thumbs["gif"] else None,
+            "duration_seconds": outputs.duration_seconds,
         },
         redactions=redactions,
     )
@@ -273,4 +310,5 @@ __all__ = [
     "copy_to_s3",
     "measure_duration",
     "store_outputs",
+    "write_outputs",
 ]
