@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from prefect import State
 from prefect.logging import get_run_logger
-from prefect.states import Failed, State
+from prefect.states import Failed
 
 from prefect_tavus.flows.errors import InvalidVideoJob
 from prefect_tavus.flows.events import VIDEO_TIMED_OUT, emit_video_event

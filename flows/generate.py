@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,7 @@ def _options(
     credentials_block: object,
     media_bucket_block: object,
     output_bucket_block: object,
-    settings: object,
+    settings: AdvancedSettings | Mapping[str, Any] | None,
 ) -> RunOptions:
     """The flow's parameters besides the job as :class:`RunOptions` (blocks by name)."""
     return build_options(
