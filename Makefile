@@ -11,7 +11,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: install demo serve ui-check test lint format bench clean
+.PHONY: install demo serve ui-check test lint typecheck format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,15 +30,25 @@ export SERVE_PORT
 serve: install
 	$(PY) -m deployments.stack
 
+# Screenshots of the run forms, a finished run's summary and a failed run under docs/ui/
+# (headless Chromium from Debian: apt-get install -y chromium; not part of make test).
+ui-check: install
+	$(PY) -m pip install --quiet playwright
+	$(PY) -m deployments.ui_check
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Strict on the installed library; prefect_tavus/flows, /blocks and /tavus_api link to the folders.
+typecheck: install
+	$(VENV)/bin/mypy -p prefect_tavus
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install lint
+test: install lint typecheck
 	$(PY) -m pytest
 
 # Not part of `make test`: the full run takes about half an hour (1,000 rows, 2 GiB output).
@@ -47,4 +57,4 @@ bench: install
 	$(PY) -m benchmarks.readme_table bench-results.json README.md
 
 clean:
-	rm -rf $(VENV) .prefect output .pytest_cache .ruff_cache
+	rm -rf $(VENV) .prefect output .pytest_cache .ruff_cache .mypy_cache

@@ -166,7 +166,7 @@ class Bench:
             endpoint_url=self.s3_endpoint,
             region_name="us-east-1",
             aws_access_key_id="bench-access-key",
-            aws_secret_access_key="bench-secret-key",  # noqa: S106 - a local moto server
+            aws_secret_access_key="bench-secret-key",  # a local moto server
         )
 
     def _measure(

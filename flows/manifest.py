@@ -101,7 +101,7 @@ def read_manifest_text(source: str, s3_client: Any | None = None) -> str:
             return data.decode("utf-8-sig")
         except ManifestError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any read failure names the manifest
+        except Exception as exc:  # any read failure names the manifest
             raise ManifestError(
                 f"manifest {source!r} cannot be read ({type(exc).__name__})"
             ) from None

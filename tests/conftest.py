@@ -42,7 +42,7 @@ def _fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def s3_client(s3_endpoint: str):  # noqa: ANN201 - boto3 client type is dynamic
+def s3_client(s3_endpoint: str):  # boto3 client type is dynamic
     """A boto3 S3 client bound to the moto server."""
     return boto3.client(
         "s3",

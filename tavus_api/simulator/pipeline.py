@@ -107,7 +107,7 @@ def prepare(
         return Outcome(rendered=rendered, extension=spec.extension)
     except _InputFailed as exc:
         return Outcome(error_type=exc.error_type, error_details=exc.details)
-    except Exception as exc:  # noqa: BLE001 - any other failure is Tavus's generic error
+    except Exception as exc:  # any other failure is Tavus's generic error
         logger.warning("video %s failed to render: %s", video_id, exc)
         details = f"{type(exc).__name__}: {exc}"[:500]
         return Outcome(error_type="video_error", error_details=details)

@@ -183,14 +183,14 @@ def test_create_cache_key_ignores_presigned_urls_but_not_the_inputs() -> None:
     job = VideoJob(replica_id="r1", audio="voice.wav")
 
     def key(**params: object) -> str | None:
-        return _create_cache_key(ctx, {"job": job, "video_name": "n", **params})  # type: ignore[arg-type]
+        return _create_cache_key(ctx, {"job": job, "video_name": "n", **params})
 
     first = key(audio=_presigned("k.wav", SIGNED + "1"))
     assert first == key(audio=_presigned("k.wav", SIGNED + "2"))  # a fresh presign
     assert first != key(audio=_presigned("other.wav"))  # different media
     assert str(flow_run_id) in first
     other_run = SimpleNamespace(task_run=SimpleNamespace(flow_run_id=uuid4()))
-    assert _create_cache_key(other_run, {"job": job, "video_name": "n"}) != first  # type: ignore[arg-type]
+    assert _create_cache_key(other_run, {"job": job, "video_name": "n"}) != first
 
 
 def test_media_url_expired_error_keeps_tavus_details_and_adds_the_fix() -> None:
@@ -206,7 +206,7 @@ class _FakeS3:
         self.data = data
         self.ranges: list[str] = []
 
-    def get_object(self, Bucket: str, Key: str, Range: str) -> dict[str, object]:  # noqa: N803
+    def get_object(self, Bucket: str, Key: str, Range: str) -> dict[str, object]:
         self.ranges.append(Range)
         start, end = (int(x) for x in Range.removeprefix("bytes=").split("-"))
         return {"Body": io.BytesIO(self.data[start : end + 1])}

@@ -67,7 +67,7 @@ def _clients(kind: str, sim: SimulatorServer, exchanges: list[Exchange], key: st
 
         http = httpx.Client(event_hooks={"response": [record]})
         twin = Twin(TavusClient(key, http_client=http, sleep=time.sleep, **common))
-        twin.owned = http  # type: ignore[attr-defined]
+        twin.owned = http
         return twin
 
     async def arecord(response: httpx.Response) -> None:
@@ -77,7 +77,7 @@ def _clients(kind: str, sim: SimulatorServer, exchanges: list[Exchange], key: st
     hooks: dict[str, list[Callable[[httpx.Response], Awaitable[None]]]] = {"response": [arecord]}
     ahttp = httpx.AsyncClient(event_hooks=hooks)
     twin = Twin(AsyncTavusClient(key, http_client=ahttp, sleep=time.asleep, **common))
-    twin.owned = ahttp  # type: ignore[attr-defined]
+    twin.owned = ahttp
     return twin
 
 

@@ -127,8 +127,8 @@ def test_bad_arguments_fail_before_any_request(sim: SimulatorServer) -> None:
     client = make_client("sync", FakeTime(), base_url=sim.base_url, api_key=sim.api_key)
     sim.reset()
     with pytest.raises(TypeError, match="video_names"):
-        client.find_videos_by_names("row-1")  # type: ignore[arg-type]
+        client.find_videos_by_names("row-1")  # one string, not a list of names
     with pytest.raises(ValueError, match="created_after"):
-        client.find_videos_by_names(["row-1"], created_after=datetime(2025, 1, 1))  # noqa: DTZ001
+        client.find_videos_by_names(["row-1"], created_after=datetime(2025, 1, 1))  # naive
     client.close()
     assert _lists(sim) == 0

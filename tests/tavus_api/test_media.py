@@ -199,7 +199,7 @@ def test_file_object_sources(media: dict[str, Path]):
         def readable(self) -> bool:
             return True
 
-        def readinto(self, b) -> int:  # noqa: ANN001
+        def readinto(self, b) -> int:
             chunk = self._buf.read(len(b))
             b[: len(chunk)] = chunk
             return len(chunk)

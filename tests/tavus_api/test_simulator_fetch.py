@@ -34,14 +34,14 @@ Presign = Callable[..., str]
 
 
 @pytest.fixture
-def bucket(s3_client) -> str:  # noqa: ANN001
+def bucket(s3_client) -> str:
     name = f"media-{uuid.uuid4().hex[:12]}"
     s3_client.create_bucket(Bucket=name)
     return name
 
 
 @pytest.fixture
-def upload(s3_client, bucket: str) -> Callable[[Path], str]:  # noqa: ANN001
+def upload(s3_client, bucket: str) -> Callable[[Path], str]:
     def put(path: Path) -> str:
         key = f"inputs/{uuid.uuid4().hex}{path.suffix}"
         s3_client.upload_file(str(path), bucket, key)

@@ -71,7 +71,7 @@ def _reads(sim: SimulatorServer) -> tuple[int, int]:
 
 
 async def _collect(watcher: object) -> dict[str, WatchOutcome]:
-    return {outcome.video_id: outcome async for outcome in watcher}  # type: ignore[attr-defined]
+    return {outcome.video_id: outcome async for outcome in watcher}
 
 
 async def test_fifty_videos_are_read_from_list_pages(sim: SimulatorServer) -> None:
