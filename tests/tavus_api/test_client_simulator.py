@@ -326,7 +326,9 @@ async def test_lost_create_without_name_refuses_to_guess(h: Harness) -> None:
 async def test_lost_create_with_a_namesake_refuses(h: Harness) -> None:
     await h.twin.create_video(_request("twice"))
     h.sim.set_faults([FaultRule(route="POST /v2/videos", kind="lost_response", count=1)])
-    with pytest.raises(CreateOutcomeUnknownError, match="2 videos named 'twice' were created since"):
+    with pytest.raises(
+        CreateOutcomeUnknownError, match="2 videos named 'twice' were created since"
+    ):
         await h.twin.create_video(_request("twice"))
     assert h.sim.stats()["videos_total"] == 2  # no third one
 
