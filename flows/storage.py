@@ -16,13 +16,16 @@ from __future__ import annotations
 import io
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 """Objects larger than this are sent in parts (8 MiB, S3's usual default)."""
@@ -211,8 +214,9 @@ class S3RangeReader(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        want = min(len(buffer), self._size - self._pos)
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._size - self._pos)
         if want <= 0:
             return 0
         end = self._buf_start + len(self._buf)
@@ -227,7 +231,7 @@ class S3RangeReader(io.RawIOBase):
             self.requests += 1
         start = self._pos - self._buf_start
         chunk = self._buf[start : start + want]
-        buffer[: len(chunk)] = chunk
+        view[: len(chunk)] = chunk
         self._pos += len(chunk)
         return len(chunk)
 
