@@ -14,12 +14,14 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from deployments.local import LocalStack, local_stack
+from deployments.local import BlockNames, LocalStack, delete_blocks, local_stack
 from prefect_tavus.flows import VideoJob, VideoResult, generate_video
+from prefect_tavus.flows.form import AdvancedSettings
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from prefect_tavus.tavus_api.simulator.fixtures import make_wav
 
 OUTPUT_DIR = Path("output")
+DEMO_SETTINGS = AdvancedSettings(poll_interval_seconds=0.5, max_poll_interval_seconds=2.0)
 SCRIPT = (
     "Hello from Prefect! This video was scripted, rendered and stored by a flow, "
     "with every step visible in the Prefect UI."
@@ -49,7 +51,8 @@ def main() -> None:
     """Run the two demo videos and print what was made."""
     OUTPUT_DIR.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tavus-demo-") as tmp, local_stack() as stack:
-        blocks = stack.save_blocks(prefix="demo")
+        names = BlockNames.prefixed("demo")
+        blocks = stack.save_blocks(names=names)
         audio = make_wav(Path(tmp) / "hello.wav", seconds=4.0)
         jobs = {
             "audio": VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(audio)),
@@ -57,10 +60,9 @@ def main() -> None:
         }
         lines = []
         for label, job in jobs.items():
-            result = generate_video(
-                job, **blocks, poll_interval_seconds=0.5, max_poll_interval_seconds=2.0
-            )
+            result = generate_video(job, **blocks, settings=DEMO_SETTINGS)
             lines.append(describe(label, result, keep_local_copy(stack, result, OUTPUT_DIR)))
+        delete_blocks(names)  # they point at servers that stop now
     print("\n".join(["", "prefect-tavus demo: 2 videos made and stored", *lines]))
 
 

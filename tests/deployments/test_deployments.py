@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import pytest
 from mutagen.mp4 import MP4
 from prefect.schedules import Cron
+from prefect.utilities.callables import parameter_schema
 from prefect_aws import S3Bucket
 
 from deployments import create_blocks, demo
 from deployments.stack import deployment_specs
 from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows import VideoJob, generate_video
-from prefect_tavus.flows.generate import build_options
+from prefect_tavus.flows.form import AdvancedSettings
 
 
 def test_every_deployment_points_at_the_flow_with_valid_parameters() -> None:
     specs = deployment_specs()
     assert {spec["name"] for spec in specs} == {"on-demand", "weekly-update"}
     for spec in specs:
-        module, _, attr = spec["entrypoint"].partition(":")
-        assert module == "flows/generate.py" and attr == "generate_video"
+        assert spec["entrypoint"] == "prefect_tavus.flows.generate:generate_video"
         params = dict(spec["parameters"])
         VideoJob(**params.pop("job"))
-        defaults = {
-            name: p.default
-            for name, p in inspect.signature(generate_video.fn).parameters.items()
-            if name != "job"
-        }
-        build_options(**{**defaults, **params})
+        AdvancedSettings(**params.pop("settings", {}))
+        assert set(params) == {"credentials_block", "media_bucket_block", "output_bucket_block"}
 
 
 def test_the_weekly_schedule_builds_as_a_served_deployment() -> None:
@@ -90,3 +85,43 @@ def test_make_demo_makes_two_playable_videos_and_keeps_local_copies(
     assert len(copies) == 2
     durations = {round(MP4(str(copy)).info.length) for copy in copies}
     assert 4 in durations  # the audio video follows the 4 s of sound the demo makes
+
+
+def _walk(schema: object) -> list[dict]:
+    found: list[dict] = []
+    if isinstance(schema, dict):
+        found.append(schema)
+        for value in schema.values():
+            found += _walk(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found += _walk(value)
+    return found
+
+
+def test_the_run_form_is_titled_described_and_has_no_type_toggles() -> None:
+    schema = parameter_schema(generate_video).model_dump()
+    forms = {
+        "": schema,
+        **{f"{k}.": schema["definitions"][k] for k in ("VideoJob", "AdvancedSettings")},
+    }
+    for prefix, form in forms.items():
+        for name, prop in form["properties"].items():
+            assert prop.get("title") and prop["title"] != name, f"{prefix}{name} has no human title"
+            assert prop.get("description"), f"{prefix}{name} has no description"
+    for node in _walk({k: v for k, v in schema.items() if k != "definitions"}) + _walk(
+        [schema["definitions"]["VideoJob"], schema["definitions"]["AdvancedSettings"]]
+    ):
+        for union in (node.get("anyOf", []), node.get("oneOf", [])):
+            assert {"type": "null"} not in union, node
+    job = schema["definitions"]["VideoJob"]["properties"]
+    assert job["speech"]["enum"] == ["script", "audio"]
+    assert job["background_scroll_type"]["enum"] == ["human", "smooth"]
+    blocks = {
+        n: schema["properties"][n]["$ref"] for n in ("credentials_block", "media_bucket_block")
+    }
+    assert blocks == {
+        "credentials_block": "#/definitions/TavusCredentials",
+        "media_bucket_block": "#/definitions/S3Bucket",
+    }
+    assert schema["definitions"]["TavusCredentials"]["block_type_slug"] == "tavus-credentials"

@@ -1,0 +1,102 @@
+"""`make serve`'s stack for real: a ``prefect server`` on a free loopback port (temporary
+home and database), ``prefect deploy`` from ``deployments/prefect.yaml``, a process
+worker, and runs triggered through the API with parameters, as a user of the UI does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from deployments.stack import ServedStack, free_port, served_stack
+from prefect_tavus.tavus_api.simulator.fixtures import make_wav
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedStack]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    with (
+        served_stack(
+            free_port(),
+            home=home,
+            worker_output=(home / "worker.log").open("w"),
+            worker_poll_seconds=1,
+            generation_seconds=1.0,
+        ) as served,
+        temporary_settings({PREFECT_API_URL: served.api_url}),
+    ):
+        yield served
+
+
+def _summary(flow_run_id: object) -> str:
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    keyed = [a for a in artifacts if (a.key or "").endswith("-summary")]
+    assert len(keyed) == 1, [a.key for a in artifacts]
+    assert keyed[0].key == "generate-video-on-demand-summary"
+    return str(keyed[0].data)
+
+
+def test_generate_video_from_the_api_completes_with_summary_event_and_outputs(
+    stack: ServedStack, tmp_path: Path
+) -> None:
+    wav = make_wav(tmp_path / "hello.wav", seconds=4.0)
+    stack.local.s3_client().upload_file(str(wav), stack.local.media_bucket, "in/hello.wav")
+    job = {
+        "replica_id": "rfe12d8b9597",
+        "speech": "audio",
+        "audio": "s3://tavus-media/in/hello.wav",
+    }
+    run = run_deployment(
+        "generate-video/on-demand",
+        parameters={"job": job, "settings": {"poll_interval_seconds": 0.5}},
+        timeout=120,
+        poll_interval=1,
+    )
+    assert run.state is not None and run.state.is_completed(), run.state
+    summary = _summary(run.id)
+    for field in ("Duration", "Size", "Tavus page", "s3://tavus-outputs/", "metadata.json"):
+        assert field in summary
+    assert "data:image/jpeg;base64," in summary  # the thumbnail, embedded
+    assert "X-Amz-Signature" not in summary
+    keys = [
+        o["Key"]
+        for o in stack.local.s3_client().list_objects_v2(Bucket="tavus-outputs")["Contents"]
+    ]
+    assert any(k.endswith("/metadata.json") for k in keys)
+    assert any(k.endswith(".mp4") for k in keys)
+    with get_client(sync_client=True) as client:
+        events = client.request(
+            "POST",
+            "/events/filter",
+            json={"filter": {"event": {"prefix": ["tavus.video."]}}, "limit": 50},
+        ).json()["events"]
+    names = {e["event"] for e in events}
+    assert {"tavus.video.created", "tavus.video.ready", "tavus.video.stored"} <= names
+
+
+def test_a_bad_input_fails_with_one_line_naming_the_field(stack: ServedStack) -> None:
+    job = {"replica_id": "rfe12d8b9597", "speech": "audio", "audio": ""}
+    run = run_deployment(
+        "generate-video/on-demand", parameters={"job": job}, timeout=120, poll_interval=1
+    )
+    assert run.state is not None and run.state.is_failed()
+    message = run.state.message or ""
+    assert "\n" not in message and "job.audio" in message, message
+    assert "failed" in _summary(run.id).lower()
+
+
+def test_the_scheduled_deployment_exists_with_its_schedule_inactive(stack: ServedStack) -> None:
+    with get_client(sync_client=True) as client:
+        weekly = client.read_deployment_by_name("generate-video/weekly-update")
+    assert [s.active for s in weekly.schedules] == [False]
+    assert weekly.schedules[0].schedule.cron == "0 9 * * 1"  # type: ignore[union-attr]
