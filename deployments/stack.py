@@ -4,7 +4,9 @@ Starts, in this order: the Tavus simulator and an S3 server (moto) with their bu
 a ``prefect server`` (UI and API on ``SERVE_PORT``, default 4200), the blocks the
 deployments name (``tavus``, ``tavus-aws``, ``tavus-media``, ``tavus-outputs``) pointing at
 the simulator and the S3 server, the ``tavus`` process work pool and the ``tavus-creates``
-global concurrency limit, every deployment of ``deployments/prefect.yaml``
+global concurrency limit, the ``tavus-alerts`` notification block (a local inbox
+that prints each alert) and the ``tavus-video-failed`` automation
+(:mod:`deployments.automations`), every deployment of ``deployments/prefect.yaml``
 (``prefect deploy --all``) and a process worker. It prints the UI address and stops
 everything on Ctrl-C or SIGTERM.
 
@@ -42,6 +44,8 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoo
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from deployments.alerts import AlertInbox, alert_inbox
+from deployments.automations import ensure_video_failed_automation
 from deployments.local import BlockNames, LocalStack, local_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +67,8 @@ class ServedStack:
     ui_url: str
     local: LocalStack
     blocks: BlockNames
+    alerts: AlertInbox
+    """Where the ``tavus-video-failed`` automation's notifications arrive."""
     env: dict[str, str]
     """Environment for a ``prefect`` command against this server."""
 
@@ -188,6 +194,7 @@ def served_stack(
     generation_seconds: float = 3.0,
     worker_poll_seconds: float = 5.0,
     startup_timeout: float = 180.0,
+    echo_alerts: bool = True,
 ) -> Iterator[ServedStack]:
     """Start the whole stack; stop all of it when the block exits.
 
@@ -200,6 +207,7 @@ def served_stack(
         generation_seconds: how long the simulator takes to make a video.
         worker_poll_seconds: how often the worker asks for scheduled runs.
         startup_timeout: seconds to wait for the server to answer.
+        echo_alerts: print each ``tavus-alerts`` notification on this terminal.
     """
     if _port_in_use(port):
         raise RuntimeError(
@@ -224,6 +232,9 @@ def served_stack(
         stack.enter_context(temporary_settings({PREFECT_API_URL: api_url}))
         blocks = BlockNames()
         local.save_blocks(names=blocks)
+        alerts = stack.enter_context(alert_inbox(echo=echo_alerts))
+        alerts.save_block()
+        ensure_video_failed_automation()
         ensure_work_pool_and_limit()
         with (logs / "deploy.log").open("a") as deploy_log:
             deploy_all(env, deploy_log)
@@ -235,6 +246,7 @@ def served_stack(
             ui_url=f"http://127.0.0.1:{port}",
             local=local,
             blocks=blocks,
+            alerts=alerts,
             env=env,
         )
 
@@ -253,6 +265,7 @@ def main() -> None:
             f"S3 server:       {stack.local.s3_endpoint} "
             f"(buckets {stack.local.media_bucket}, {stack.local.output_bucket})\n"
             f"Deployments:     {stack.ui_url}/deployments  (Run -> Custom run)\n"
+            f"Automations:     {stack.ui_url}/automations  (a failed video prints ALERT here)\n"
             "Ctrl-C stops everything.\n",
             flush=True,
         )

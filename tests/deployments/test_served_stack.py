@@ -4,6 +4,8 @@ worker, and runs triggered through the API with parameters, as a user of the UI 
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +102,45 @@ def test_the_scheduled_deployment_exists_with_its_schedule_inactive(stack: Serve
         weekly = client.read_deployment_by_name("generate-video/weekly-update")
     assert [s.active for s in weekly.schedules] == [False]
     assert weekly.schedules[0].schedule.cron == "0 9 * * 1"  # type: ignore[union-attr]
+
+
+def test_a_failed_video_fires_the_tavus_video_failed_automation(stack: ServedStack) -> None:
+    with get_client(sync_client=True) as client:
+        [automation] = client.read_automations_by_name("tavus-video-failed")
+    assert automation.trigger.expect == {"tavus.video.failed"}  # type: ignore[union-attr]
+    job = {
+        "replica_id": "rfe12d8b9597",
+        "speech": "script",
+        "script": "This script is #violates-guidelines, so the simulator fails the video.",
+    }
+    run = run_deployment(
+        "generate-video/on-demand",
+        parameters={"job": job, "settings": {"poll_interval_seconds": 0.5}},
+        timeout=120,
+        poll_interval=1,
+    )
+    assert run.state is not None and run.state.is_failed(), run.state
+    found = re.search(r"could not make video (\w+)", run.state.message or "")
+    assert found, run.state.message
+    video_id = found.group(1)
+    alert = stack.alerts.wait_for(lambda m: video_id in m.get("subject", ""), timeout=60)
+    assert alert["subject"] == f"Tavus video {video_id} failed"
+    assert alert["body"].endswith("script violates community guidelines."), alert["body"]
+    assert f"flow run {run.name})" in alert["body"]
+    executed = _events_eventually("prefect.automation.action.executed")
+    assert f"prefect.automation.{automation.id}" in {
+        e["resource"]["prefect.resource.id"] for e in executed
+    }
+
+
+def _events_eventually(name: str, timeout: float = 30.0) -> list[dict]:
+    """Events named ``name`` once the server has stored some (it stores them in batches)."""
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            found = client.request(
+                "POST", "/events/filter", json={"filter": {"event": {"name": [name]}}, "limit": 50}
+            ).json()["events"]
+            if found or time.monotonic() > deadline:
+                return list(found)
+            time.sleep(1)
