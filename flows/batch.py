@@ -29,7 +29,6 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,15 +79,10 @@ from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.storage import object_key, s3_client
 from prefect_tavus.flows.video import media_urls_of, redactions_for
-from prefect_tavus.tavus_api._create import REATTACH_TOLERANCE_SECONDS
 from prefect_tavus.tavus_api.client import AsyncTavusClient
-from prefect_tavus.tavus_api.errors import RateLimitError
+from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError, RateLimitError
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.pacing import CreatePacer
-
-REATTACH_TOLERANCE = timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
-"""Videos named like a row and created this long before the batch's first run are not its
-(the client's one tolerance, shared with the create guard)."""
 
 _MAX_RATE_LIMITED_CREATES = 30
 PROGRESS_LOG_SECONDS = 30.0
@@ -401,25 +395,20 @@ async def _find_lost_creates(
     """Rows whose create answered but whose ledger write was lost, found by their name.
 
     Returns the videos found by row key, and rows to fail because several live videos
-    carry their name (creating another could pay twice).
+    carry their name (creating another could pay twice): the client's re-attach rule
+    (``find_created_videos``) with the batch's first run as the time its creates began.
     """
     if state.first_run_started is None or not rows:
         return {}, {}
     names = {row.video_name: row.key for row in rows}
-    found = await client.find_videos_by_names(
-        list(names), created_after=state.first_run_started - REATTACH_TOLERANCE
-    )
+    found = await client.find_created_videos(list(names), since=state.first_run_started)
     videos: dict[str, Video] = {}
     ambiguous: dict[str, str] = {}
-    for name, matches in found.items():
-        live = [v for v in matches if v.status is not VideoStatus.DELETED]
-        if len(live) == 1:
-            videos[names[name]] = live[0]
-        elif len(live) > 1:
-            ids = ", ".join(v.video_id for v in live)
-            ambiguous[names[name]] = (
-                f"{len(live)} Tavus videos are named {name!r} ({ids}); not creating another"
-            )
+    for name, match in found.items():
+        if isinstance(match, CreateOutcomeUnknownError):
+            ambiguous[names[name]] = f"{match}; not creating another"
+        else:
+            videos[names[name]] = match
     return videos, ambiguous
 
 

@@ -18,10 +18,11 @@ video by the request's ``video_name``:
   :class:`~tavus_api.errors.CreateOutcomeUnknownError`, rather than risk a second
   paid video.
 
-:func:`find_created_video` is that lookup, and the one rule for "is this the video
-my create made?": a caller that lost track of a create (a Prefect task retried after
-its answer was lost) calls it with the time its create began, and passes the same
-time as ``since`` to :func:`create_video`, so both decisions use one clock.
+:func:`find_created_video` (:func:`find_created_videos` for many names) is that
+lookup, and the one rule for "is this the video my create made?": a caller that lost
+track of a create (a retried flow run, a resumed batch) calls it with the time its
+create began, and passes the same time as ``since`` to :func:`create_video`, so both
+decisions use one clock.
 
 So a caller can rely on this: ``CreateOutcomeUnknownError`` means "do not create
 again before checking"; any other error from ``create_video`` means Tavus did not
@@ -39,6 +40,7 @@ is what makes the guard exact.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import httpx
@@ -46,7 +48,7 @@ import httpx
 from prefect_tavus.tavus_api._operations import (
     ApiContext,
     describe,
-    find_videos_by_name,
+    find_videos_by_names,
     outcome_error,
     parse,
     raise_for,
@@ -79,13 +81,52 @@ def _created_before(video: Video, since: datetime) -> bool:
     return video.created_at < since - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
 
 
+def find_created_videos(
+    ctx: ApiContext, video_names: Iterable[str], *, since: datetime
+) -> Operation[dict[str, Video | CreateOutcomeUnknownError]]:
+    """For each of ``video_names``, the live video a create begun at ``since`` made.
+
+    One pass over the list for all names (:func:`find_videos_by_names`). Same-named
+    videos created more than :data:`REATTACH_TOLERANCE_SECONDS` before ``since`` are
+    someone else's, and deleted ones are gone: neither counts. A name with no such
+    video is left out; a name with several gets a
+    :class:`~tavus_api.errors.CreateOutcomeUnknownError` instead of a video (which of
+    them this create made, if any, cannot be told; creating again could pay twice).
+
+    Raises:
+        TavusError: the lookup itself failed.
+    """
+    names = list(video_names)
+    if not all(names):
+        raise ValueError("video names must be non-empty strings to look videos up by name")
+    cutoff = since - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
+    found = yield from find_videos_by_names(ctx, names, created_after=cutoff)
+    answers: dict[str, Video | CreateOutcomeUnknownError] = {}
+    for name, matches in found.items():
+        candidates = [
+            video
+            for video in matches
+            if video.status != VideoStatus.DELETED and not _created_before(video, since)
+        ]
+        if len(candidates) == 1:
+            answers[name] = candidates[0]
+        elif candidates:
+            ids = ", ".join(video.video_id for video in candidates[:10])
+            answers[name] = CreateOutcomeUnknownError(
+                f"{len(candidates)} videos named {name!r} were created since "
+                f"{since:%Y-%m-%d %H:%M:%S} UTC ({ids}), so the one this request made, if any, "
+                f"cannot be told apart. {_ADVICE}",
+                video_name=name,
+            )
+    return answers
+
+
 def find_created_video(
     ctx: ApiContext, video_name: str, *, since: datetime
 ) -> Operation[Video | None]:
     """The live video named ``video_name`` that a create begun at ``since`` made, if any.
 
-    Same-named videos created more than :data:`REATTACH_TOLERANCE_SECONDS` before
-    ``since`` are someone else's, and deleted ones are gone: neither counts.
+    :func:`find_created_videos` for one name.
 
     Raises:
         CreateOutcomeUnknownError: several videos qualify, so the one this create
@@ -94,22 +135,11 @@ def find_created_video(
     """
     if not video_name:
         raise ValueError("video_name must be a non-empty string to look a video up by name")
-    cutoff = since - timedelta(seconds=REATTACH_TOLERANCE_SECONDS)
-    matches = yield from find_videos_by_name(ctx, video_name, created_after=cutoff)
-    candidates = [
-        video
-        for video in matches
-        if video.status != VideoStatus.DELETED and not _created_before(video, since)
-    ]
-    if len(candidates) > 1:
-        ids = ", ".join(video.video_id for video in candidates[:10])
-        raise CreateOutcomeUnknownError(
-            f"{len(candidates)} videos named {video_name!r} were created since "
-            f"{since:%Y-%m-%d %H:%M:%S} UTC ({ids}), so the one this request made, if any, "
-            f"cannot be told apart. {_ADVICE}",
-            video_name=video_name,
-        )
-    return candidates[0] if candidates else None
+    found = yield from find_created_videos(ctx, [video_name], since=since)
+    answer = found.get(video_name)
+    if isinstance(answer, CreateOutcomeUnknownError):
+        raise answer
+    return answer
 
 
 def create_video(
@@ -222,4 +252,9 @@ def create_video(
         attempt += 1
 
 
-__all__ = ["REATTACH_TOLERANCE_SECONDS", "create_video", "find_created_video"]
+__all__ = [
+    "REATTACH_TOLERANCE_SECONDS",
+    "create_video",
+    "find_created_video",
+    "find_created_videos",
+]

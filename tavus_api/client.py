@@ -47,6 +47,7 @@ from prefect_tavus.tavus_api.download import (
     destination,
     open_download,
 )
+from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError
 from prefect_tavus.tavus_api.models import (
     Replica,
     ReplicaFilters,
@@ -366,6 +367,23 @@ class TavusClient(_ClientBase):
             Video(video_id='1e30440cf9', ...)
         """
         return self._run(_create.find_created_video(self._ctx, video_name, since=since))
+
+    def find_created_videos(
+        self, video_names: Iterable[str], *, since: datetime
+    ) -> dict[str, Video | CreateOutcomeUnknownError]:
+        """:meth:`find_created_video` for many names, in one pass over the list.
+
+        A name with no such video is left out; a name several videos qualify for maps
+        to a :class:`~tavus_api.errors.CreateOutcomeUnknownError` (do not create again).
+
+        Example (re-attach a batch's rows after a crash):
+            >>> found = client.find_created_videos(  # doctest: +SKIP
+            ...     ["row-1", "row-2"], since=started
+            ... )
+            >>> {name: v.video_id for name, v in found.items()}  # doctest: +SKIP
+            {'row-1': '1e30440cf9'}
+        """
+        return self._run(_create.find_created_videos(self._ctx, video_names, since=since))
 
     def delete_video(self, video_id: str, *, hard: bool = False) -> None:
         """Delete a video (``hard=True``: irrevocably, with its assets). Any 2xx is success.
@@ -732,6 +750,12 @@ class AsyncTavusClient(_ClientBase):
         """The video a create begun at ``since`` made (see ``TavusClient.find_created_video``)."""
         return await self._run(_create.find_created_video(self._ctx, video_name, since=since))
 
+    async def find_created_videos(
+        self, video_names: Iterable[str], *, since: datetime
+    ) -> dict[str, Video | CreateOutcomeUnknownError]:
+        """Many names in one pass (see :meth:`TavusClient.find_created_videos`)."""
+        return await self._run(_create.find_created_videos(self._ctx, video_names, since=since))
+
     async def delete_video(self, video_id: str, *, hard: bool = False) -> None:
         """Delete a video (see :meth:`TavusClient.delete_video`)."""
         await self._run(_operations.delete_video(self._ctx, video_id, hard=hard))
@@ -815,6 +839,8 @@ class AsyncTavusClient(_ClientBase):
         first_poll_delay: float = 5.0,
         page_size: int = 100,
         not_found_grace: float = waiting.NOT_FOUND_GRACE_SECONDS,
+        verbose: bool = False,
+        on_change: Callable[[Video], Any] | None = None,
     ) -> watch.VideoWatcher:
         """One waiter for many videos: add ids any time, iterate outcomes as they end.
 
@@ -822,6 +848,8 @@ class AsyncTavusClient(_ClientBase):
         whichever costs fewer requests (see :mod:`tavus_api.watch`). An id is first
         read ``first_poll_delay`` after ``add``; list reads repeat every
         ``poll_interval``, per-video reads back off x1.5 to ``max_poll_interval``.
+        ``verbose`` reads ready videos with their thumbnail URLs; ``on_change`` (may be
+        async) gets every read that shows a new status or progress.
 
         Example:
             >>> watcher = client.watch_videos(poll_interval=3)  # doctest: +SKIP
@@ -836,9 +864,10 @@ class AsyncTavusClient(_ClientBase):
             first_poll_delay=first_poll_delay,
             page_size=page_size,
             not_found_grace=not_found_grace,
+            verbose=verbose,
         )
         return watch.VideoWatcher(
-            self._ctx, lambda step: self._perform(step, None), self._sleep, state
+            self._ctx, lambda step: self._perform(step, on_change), self._sleep, state
         )
 
     # --- downloads ---------------------------------------------------------------------------

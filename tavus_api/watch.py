@@ -25,7 +25,10 @@ How it reads statuses (the rules live in the sans-IO :func:`watch`, written once
 * After a list read, every id it saw is read again ``poll_interval`` later (a list round
   is cheap, so a ready video is noticed within about ``poll_interval``); after a
   per-video read the delay grows x1.5 (with jitter) up to ``max_poll_interval``.
-* A ready video whose list item lacks ``download_url`` is read once with ``GET``.
+* A ready video whose list item lacks ``download_url`` (or, with ``verbose``, any ready
+  list item: list items carry no thumbnails) is read once with ``GET``.
+* Each read that shows a new status or ``generation_progress`` is handed to the
+  client's ``on_change`` (a :class:`~tavus_api._steps.Notify` step).
 * Transient failures (429, 5xx, timeouts) are retried by the client's retry policy; if
   they persist, the ids stay pending and are read in a later round. A 429 whose
   ``Retry-After`` is longer than the policy allows pauses all reads that long. Only an
@@ -46,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from prefect_tavus.tavus_api._operations import ApiContext, get_video, iter_pages, list_videos
-from prefect_tavus.tavus_api._steps import Emit, Operation, Sleep, Step
+from prefect_tavus.tavus_api._steps import Emit, Notify, Operation, Sleep, Step
 from prefect_tavus.tavus_api.errors import (
     AuthenticationError,
     NotFoundError,
@@ -115,6 +118,8 @@ class WatchState:
     first_poll_delay: float = 5.0
     page_size: int = 100
     not_found_grace: float = NOT_FOUND_GRACE_SECONDS
+    verbose: bool = False
+    """Read videos with ``verbose=true``, so a ready one carries its thumbnail URLs."""
     pending: dict[str, _Pending] = field(default_factory=dict)
     closed: bool = False
     total_count: int | None = None
@@ -269,7 +274,7 @@ def _read_one(
     ctx: ApiContext, state: WatchState, pending: _Pending, outcomes: list[WatchOutcome]
 ) -> Operation[None]:
     try:
-        video = yield from get_video(ctx, pending.video_id)
+        video = yield from get_video(ctx, pending.video_id, verbose=state.verbose)
     except AuthenticationError:
         raise
     except NotFoundError as error:
@@ -302,13 +307,14 @@ def _seen(
     ):
         progress = f" {video.progress:.0f}%" if video.progress is not None else ""
         logger.debug("video %s: %s%s", video.video_id, video.status.value, progress)
+        yield Notify(video)
     pending.last = video
     kind = _ENDED.get(video.status)
     if kind is None:
         _reschedule(ctx, state, pending, ctx.monotonic(), listed=listed)
         return
-    if kind == "ready" and video.download_url is None and listed:
-        yield from _read_one(ctx, state, pending, outcomes)  # the list item lacks the URL
+    if kind == "ready" and listed and (video.download_url is None or state.verbose):
+        yield from _read_one(ctx, state, pending, outcomes)  # the list item lacks the URLs
         return
     del state.pending[pending.video_id]
     error: TavusError | None = None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from prefect_tavus.tavus_api import AsyncTavusClient, VideoRequest
+from prefect_tavus.tavus_api import AsyncTavusClient, CreateOutcomeUnknownError, VideoRequest
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule, SimulatorServer
 from tests.tavus_api._client_support import FakeTime, make_client, requests_to, simulator_config
 
@@ -132,3 +132,35 @@ def test_bad_arguments_fail_before_any_request(sim: SimulatorServer) -> None:
         client.find_videos_by_names(["row-1"], created_after=datetime(2025, 1, 1))  # naive
     client.close()
     assert _lists(sim) == 0
+
+
+async def test_created_videos_for_many_names_follow_the_reattach_rule(
+    sim: SimulatorServer,
+) -> None:
+    sim.reset(list_order="newest", page_base=0)
+    client = _client(sim)
+    older = await _new_videos(client, ["reused"])
+    sim.advance(3600)  # an hour later a batch starts and names a row "reused" again
+    started = _sim_now(sim)
+    rows = await _new_videos(client, ["row-a", "twice", "reused", "gone"])
+    await _new_videos(client, ["twice"])  # two live videos: which one is the row's?
+    await client.delete_video(rows["gone"])
+
+    before = _lists(sim)
+    found = await client.find_created_videos(
+        ["row-a", "twice", "reused", "gone", "never"], since=started
+    )
+    requests = _lists(sim) - before
+    with pytest.raises(CreateOutcomeUnknownError, match="2 videos named 'twice'"):
+        await client.find_created_video("twice", since=started)
+    await client.close()
+
+    assert {name: getattr(v, "video_id", None) for name, v in found.items()} == {
+        "row-a": rows["row-a"],
+        "reused": rows["reused"],  # the hour-older "reused" is someone else's
+        "twice": None,
+    }
+    assert isinstance(found["twice"], CreateOutcomeUnknownError)
+    assert found["twice"].video_name == "twice"
+    assert older["reused"] != rows["reused"]
+    assert requests == 1  # one pass for all names, stopped at the first old video

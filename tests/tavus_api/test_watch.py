@@ -231,3 +231,34 @@ def test_sync_twin_waits_for_many(sim: SimulatorServer) -> None:
     assert all(o.ok for o in outcomes)
     _, singles = _reads(sim)
     assert singles == 0
+
+
+@pytest.mark.parametrize("count", [1, 3])
+async def test_verbose_watch_reports_changes_and_brings_thumbnails(
+    sim: SimulatorServer, count: int
+) -> None:
+    sim.reset()
+    time = SimTime(sim)
+    client = _client(sim, time)
+    ids = await _create(client, count, f"shown-{count}")
+    changes: list[tuple[str, str, float | None]] = []
+
+    async def on_change(video: object) -> None:  # async, as a progress artifact update is
+        changes.append((video.video_id, video.status.value, video.progress))  # type: ignore[attr-defined]
+
+    watcher = client.watch_videos(
+        poll_interval=2, first_poll_delay=3, verbose=True, on_change=on_change
+    )
+    for video_id in ids:
+        watcher.add(video_id, timeout_seconds=600)
+    watcher.close()
+    outcomes = await _collect(watcher)
+    await client.close()
+
+    for video_id in ids:
+        ready = outcomes[video_id].video
+        assert ready is not None and ready.download_url
+        assert ready.still_image_thumbnail_url and ready.gif_thumbnail_url
+        seen = [(status, progress) for vid, status, progress in changes if vid == video_id]
+        assert seen[0][0] in ("queued", "generating") and seen[-1][0] == "ready"
+        assert all(a != b for a, b in zip(seen, seen[1:], strict=False))  # changes only
