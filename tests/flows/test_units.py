@@ -78,7 +78,7 @@ def test_redact_replaces_our_urls_and_strips_any_query() -> None:
 def test_rules_report_every_problem_with_the_field() -> None:
     job = VideoJob(
         replica_id=" ",
-        script="",
+        script="   ",
         audio="a.wav",
         transparent_background=True,
         background_website="nope",
@@ -95,6 +95,8 @@ def test_rules_report_every_problem_with_the_field() -> None:
         "job.watermark",
     ]
     assert check_rules(VideoJob(replica_id="r1", script="Hello")) == []
+    # the run form's empty field means "not set": audio alone is a complete job
+    assert check_rules(VideoJob(replica_id="r1", script="", audio="a.wav")) == []
 
 
 def test_coerce_job_turns_type_errors_into_one_invalid_video_job() -> None:
