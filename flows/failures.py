@@ -3,8 +3,8 @@
 An expected failure (bad input, a video Tavus could not make, a wait that timed out, a
 deleted video) ends the flow run with a one-line state message naming the field or the
 video and what Tavus said, the details in one log record, a summary artifact, and for a
-timeout a ``tavus.video.timed_out`` event. No traceback is logged for them: they are
-answers, not bugs. Anything else still fails the usual way, traceback and all.
+timeout a ``tavus.video.timed_out`` event. The reason appears once in the logs, without
+a traceback: they are answers, not bugs. Anything else still fails the usual way, traceback and all.
 
 Example:
     >>> from prefect_tavus.flows.errors import InvalidVideoJob, Problem
@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
+from collections import deque
 from typing import Any
 
 from prefect import State
@@ -68,6 +70,7 @@ def details(exc: BaseException) -> list[str]:
 def fail_run(exc: BaseException) -> State[Any]:
     """Log, publish and emit what went wrong; the Failed state the flow returns."""
     line = headline(exc)
+    _REPORTED.append(line)
     video_id: str | None = getattr(exc, "video_id", None)
     get_run_logger().error("%s\n%s", line, "\n".join(f"  - {d}" for d in details(exc)))
     publish(failure_markdown(line, details(exc), video_id), description=line)
@@ -80,21 +83,51 @@ def fail_run(exc: BaseException) -> State[Any]:
     return Failed(message=line, data=exc)
 
 
-class _NoTracebackForExpected(logging.Filter):
-    """Keeps the task engine's one line for an expected failure, without the traceback."""
+def _expected_names() -> set[str]:
+    """Names of the expected exceptions and their subclasses, as a state message shows them."""
+    names: set[str] = set()
+    todo = list(EXPECTED)
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+_REPORTED: deque[str] = deque(maxlen=64)
+"""Headlines :func:`fail_run` logged lately in this process (its flow runs' messages)."""
+_FLOW_FAILED = re.compile(r"^Finished in state Failed\((['\"])(.*)\1\)$", re.DOTALL)
+_TASK_FAILED = re.compile(
+    r"^Finished in state Failed\(['\"]Task run encountered an exception (\w+):"
+)
+
+
+class _ExpectedOnce(logging.Filter):
+    """An expected failure is logged once, by :func:`fail_run`; the engines' own lines
+    about it are dropped ("Task run failed with exception ...", with its traceback) or
+    cut: the task's "Finished in state Failed" to the exception's name, the flow's to
+    a pointer at the record above (the state message itself is unchanged)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], EXPECTED):
-            record.exc_info = None
-            record.exc_text = None
+            return False
+        found = _TASK_FAILED.match(record.getMessage())
+        if found and found.group(1) in _expected_names():
+            record.msg = "Finished in state Failed: %s (the flow run logs why)"
+            record.args = (found.group(1),)
+        flow_done = _FLOW_FAILED.match(record.getMessage())
+        if flow_done and flow_done.group(2) in _REPORTED:
+            record.msg = "Finished in state Failed (the reason is logged above)"
+            record.args = ()
         return True
 
 
 def quiet_expected_tracebacks() -> None:
-    """Install the filter on Prefect's task-run logger (once)."""
-    logger = logging.getLogger("prefect.task_runs")
-    if not any(isinstance(f, _NoTracebackForExpected) for f in logger.filters):
-        logger.addFilter(_NoTracebackForExpected())
+    """Install the filter on Prefect's task-run and flow-run loggers (once)."""
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ExpectedOnce) for f in logger.filters):
+            logger.addFilter(_ExpectedOnce())
 
 
 __all__ = ["EXPECTED", "details", "fail_run", "headline", "quiet_expected_tracebacks"]
