@@ -4,7 +4,8 @@ Starts, in this order: the Tavus simulator and an S3 server (moto) with their bu
 a ``prefect server`` (UI and API on ``SERVE_PORT``, default 4200), the blocks the
 deployments name (``tavus``, ``tavus-aws``, ``tavus-media``, ``tavus-outputs``) pointing at
 the simulator and the S3 server, the ``tavus`` process work pool and the ``tavus-creates``
-global concurrency limit, the ``tavus-alerts`` notification block (a local inbox
+global concurrency limit, the sample manifest (``deployments/sample-manifest.csv``, 3
+rows) at the ``generate-videos`` deployments' manifest locations, the ``tavus-alerts`` notification block (a local inbox
 that prints each alert) and the ``tavus-video-failed`` automation
 (:mod:`deployments.automations`), every deployment of ``deployments/prefect.yaml``
 (``prefect deploy --all``) and a process worker. It prints the UI address and stops
@@ -50,6 +51,9 @@ from deployments.local import BlockNames, LocalStack, local_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = ROOT / "deployments" / "prefect.yaml"
+SAMPLE_MANIFEST = ROOT / "deployments" / "sample-manifest.csv"
+SAMPLE_MANIFEST_KEYS = ("samples/welcome.csv", "campaigns/weekly.csv")
+"""Where the ``generate-videos`` deployments' default manifests are, in the media bucket."""
 WORK_POOL = "tavus"
 """The process work pool every deployment in ``prefect.yaml`` uses."""
 CREATES_LIMIT = "tavus-creates"
@@ -232,6 +236,8 @@ def served_stack(
         stack.enter_context(temporary_settings({PREFECT_API_URL: api_url}))
         blocks = BlockNames()
         local.save_blocks(names=blocks)
+        for key in SAMPLE_MANIFEST_KEYS:
+            local.s3_client().upload_file(str(SAMPLE_MANIFEST), local.media_bucket, key)
         alerts = stack.enter_context(alert_inbox(echo=echo_alerts))
         alerts.save_block()
         ensure_video_failed_automation()

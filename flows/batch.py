@@ -42,6 +42,7 @@ from prefect_aws import S3Bucket
 from pydantic import ValidationError
 
 from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.assets import materializing, replica_asset
 from prefect_tavus.flows.batch_results import (
     TABLE_ARTIFACT_KEY,
     BatchResult,
@@ -339,8 +340,17 @@ class _BatchRun:
     async def store(self, row: CheckedRow, video: Video) -> None:
         async with self.store_limit:
             try:
-                outputs = await asyncio.to_thread(
+                signed = self.presigned.get(row.key, {})
+                store = materializing(  # the stored video and metadata.json as assets
                     store_row_video,
+                    self.batch.output_bucket,
+                    self.options.output_prefix,
+                    video,
+                    transparent=row.job.transparent_background,
+                    upstream=[replica_asset(row.job.replica_id), *(m.uri for m in signed.values())],
+                )
+                outputs = await asyncio.to_thread(
+                    store,
                     row.key,
                     self.batch.credentials,
                     video,

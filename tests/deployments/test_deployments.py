@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -11,32 +12,40 @@ from prefect.utilities.callables import parameter_schema
 from prefect_aws import S3Bucket
 
 from deployments import create_blocks, demo
-from deployments.stack import deployment_specs
+from deployments.stack import ROOT, deployment_specs
 from prefect_tavus.blocks import TavusCredentials
-from prefect_tavus.flows import VideoJob, generate_video
+from prefect_tavus.flows import VideoJob, generate_video, generate_videos
 from prefect_tavus.flows.form import AdvancedSettings
 
 
-def test_every_deployment_points_at_the_flow_with_valid_parameters() -> None:
-    specs = deployment_specs()
-    assert {spec["name"] for spec in specs} == {"on-demand", "weekly-update"}
-    for spec in specs:
-        assert spec["entrypoint"] == "prefect_tavus.flows.generate:generate_video"
-        params = dict(spec["parameters"])
-        VideoJob(**params.pop("job"))
-        AdvancedSettings(**params.pop("settings", {}))
-        assert set(params) == {"credentials_block", "media_bucket_block", "output_bucket_block"}
+def test_every_deployment_points_at_its_flow_with_valid_parameters() -> None:
+    specs = {spec["name"]: spec for spec in deployment_specs()}
+    assert set(specs) == {"on-demand", "from-manifest", "weekly-campaign"}
+    single = dict(specs["on-demand"]["parameters"])
+    assert specs["on-demand"]["entrypoint"] == "prefect_tavus.flows.generate:generate_video"
+    VideoJob(**single.pop("job"))
+    AdvancedSettings(**single.pop("settings", {}))
+    assert set(single) == {"credentials_block", "media_bucket_block", "output_bucket_block"}
+    for name in ("from-manifest", "weekly-campaign"):
+        spec = specs[name]
+        assert spec["entrypoint"] == "prefect_tavus.flows.batch:generate_videos"
+        accepted = set(inspect.signature(generate_videos.fn).parameters)
+        assert set(spec["parameters"]) <= accepted, set(spec["parameters"]) - accepted
+        assert spec["parameters"]["manifest"].startswith("s3://tavus-media/")
+        assert "{first_name}" in spec["parameters"]["script_template"]
+    sample = (ROOT / "deployments" / "sample-manifest.csv").read_text().splitlines()
+    assert sample[0].split(",")[:2] == ["id", "first_name"] and len(sample) == 4
 
 
-def test_the_weekly_schedule_builds_as_a_served_deployment() -> None:
-    weekly = next(spec for spec in deployment_specs() if spec["name"] == "weekly-update")
-    deployment = generate_video.to_deployment(
+def test_the_weekly_campaign_schedule_is_declared_inactive() -> None:
+    weekly = next(spec for spec in deployment_specs() if spec["name"] == "weekly-campaign")
+    assert weekly["schedules"] == [{"cron": "0 8 * * 1", "timezone": "UTC", "active": False}]
+    deployment = generate_videos.to_deployment(
         name=weekly["name"],
         parameters=weekly["parameters"],
         schedules=[Cron(s["cron"], timezone=s["timezone"]) for s in weekly["schedules"]],
     )
-    assert deployment.parameters["job"]["background_scroll_type"] == "smooth"
-    assert deployment.schedules[0].schedule.cron == "0 9 * * 1"
+    assert deployment.schedules[0].schedule.cron == "0 8 * * 1"
 
 
 def test_create_blocks_saves_the_key_as_a_secret_and_never_prints_it(

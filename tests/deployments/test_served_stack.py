@@ -4,9 +4,10 @@ worker, and runs triggered through the API with parameters, as a user of the UI 
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,14 +77,40 @@ def test_generate_video_from_the_api_completes_with_summary_event_and_outputs(
     ]
     assert any(k.endswith("/metadata.json") for k in keys)
     assert any(k.endswith(".mp4") for k in keys)
-    with get_client(sync_client=True) as client:
-        events = client.request(
-            "POST",
-            "/events/filter",
-            json={"filter": {"event": {"prefix": ["tavus.video."]}}, "limit": 50},
-        ).json()["events"]
+    expected = {"tavus.video.created", "tavus.video.ready", "tavus.video.stored"}
+    events = _events_eventually(
+        "tavus.video.", until=lambda found: expected <= {e["event"] for e in found}, prefix=True
+    )
     names = {e["event"] for e in events}
     assert {"tavus.video.created", "tavus.video.ready", "tavus.video.stored"} <= names
+    _assert_outputs_are_assets(keys, stack)
+
+
+def _assert_outputs_are_assets(keys: list[str], stack: ServedStack) -> None:
+    """The stored video and metadata.json are assets, with the replica and the input upstream."""
+    [video_key] = [k for k in keys if k.endswith(".mp4")]
+    video_asset = f"s3://tavus-outputs/{video_key}"
+    metadata_asset = video_asset.rpartition("/")[0] + "/metadata.json"
+    size = stack.local.s3_client().head_object(Bucket="tavus-outputs", Key=video_key)
+    wanted = {video_asset, metadata_asset}
+    materialized = {
+        e["resource"]["prefect.resource.id"]: e
+        for e in _events_eventually(
+            "prefect.asset.materialization.succeeded",
+            lambda found: wanted <= {e["resource"]["prefect.resource.id"] for e in found},
+            resources=sorted(wanted),
+        )
+    }
+    assert {video_asset, metadata_asset} <= set(materialized), list(materialized)
+    event = materialized[video_asset]
+    upstream = {
+        r["prefect.resource.id"]
+        for r in event["related"]
+        if r.get("prefect.resource.role") == "asset"
+    }
+    assert upstream == {"tavus://replicas/rfe12d8b9597", "s3://tavus-media/in/hello.wav"}
+    assert event["payload"]["size_bytes"] == size["ContentLength"]
+    assert event["payload"]["stored_uri"] == video_asset
 
 
 def test_a_bad_input_fails_with_one_line_naming_the_field(stack: ServedStack) -> None:
@@ -97,11 +124,44 @@ def test_a_bad_input_fails_with_one_line_naming_the_field(stack: ServedStack) ->
     assert "failed" in _summary(run.id).lower()
 
 
-def test_the_scheduled_deployment_exists_with_its_schedule_inactive(stack: ServedStack) -> None:
+def test_generate_videos_from_the_api_completes_with_its_table_and_outputs_in_s3(
+    stack: ServedStack,
+) -> None:
+    run = run_deployment(
+        "generate-videos/from-manifest",
+        parameters={"output_prefix": "tavus/api-batch", "poll_interval_seconds": 0.5},
+        timeout=150,
+        poll_interval=1,
+    )
+    assert run.state is not None and run.state.is_completed(), run.state
     with get_client(sync_client=True) as client:
-        weekly = client.read_deployment_by_name("generate-video/weekly-update")
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
+    [table] = [a for a in artifacts if a.key == "tavus-generate-videos"]
+    for row in ("ada", "grace", "linus"):
+        assert row in str(table.data)
+    s3 = stack.local.s3_client()
+    keys = [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket="tavus-outputs", Prefix="tavus/api-batch/")["Contents"]
+    ]
+    [results] = [k for k in keys if k.endswith("/results.jsonl")]
+    lines = s3.get_object(Bucket="tavus-outputs", Key=results)["Body"].read().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert sorted(r["key"] for r in rows) == ["ada", "grace", "linus"]
+    assert {r["status"] for r in rows} == {"stored"}
+    stored = {f"s3://tavus-outputs/{k}" for k in keys}
+    assert {r["video_uri"] for r in rows} <= stored
+    assert {r["metadata_uri"] for r in rows} <= stored
+
+
+def test_the_scheduled_batch_exists_with_its_schedule_inactive(stack: ServedStack) -> None:
+    with get_client(sync_client=True) as client:
+        weekly = client.read_deployment_by_name("generate-videos/weekly-campaign")
     assert [s.active for s in weekly.schedules] == [False]
-    assert weekly.schedules[0].schedule.cron == "0 9 * * 1"  # type: ignore[union-attr]
+    assert weekly.schedules[0].schedule.cron == "0 8 * * 1"  # type: ignore[union-attr]
+    assert weekly.parameters["manifest"] == "s3://tavus-media/campaigns/weekly.csv"
 
 
 def test_a_failed_video_fires_the_tavus_video_failed_automation(stack: ServedStack) -> None:
@@ -133,14 +193,25 @@ def test_a_failed_video_fires_the_tavus_video_failed_automation(stack: ServedSta
     }
 
 
-def _events_eventually(name: str, timeout: float = 30.0) -> list[dict]:
-    """Events named ``name`` once the server has stored some (it stores them in batches)."""
+def _events_eventually(
+    name: str,
+    until: Callable[[list[dict]], bool] = bool,
+    *,
+    prefix: bool = False,
+    resources: list[str] | None = None,
+    timeout: float = 30.0,
+) -> list[dict]:
+    """Events named ``name`` (or starting with it) once ``until`` holds: the server
+    stores events in batches, a second or so after they are emitted."""
+    match: dict = {"event": {"prefix": [name]} if prefix else {"name": [name]}}
+    if resources:
+        match["resource"] = {"id": resources}
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
-            found = client.request(
-                "POST", "/events/filter", json={"filter": {"event": {"name": [name]}}, "limit": 50}
+            found: list[dict] = client.request(
+                "POST", "/events/filter", json={"filter": match, "limit": 50}
             ).json()["events"]
-            if found or time.monotonic() > deadline:
-                return list(found)
+            if until(found) or time.monotonic() > deadline:
+                return found
             time.sleep(1)
