@@ -22,17 +22,15 @@ from prefect_tavus.flows.errors import (
 )
 from prefect_tavus.flows.generate import generate_video
 from prefect_tavus.flows.media import PresignedMedia, UploadedMedia, presign_media, upload_media
-from prefect_tavus.flows.outputs import StoredObject, StoredOutputs, store_outputs
+from prefect_tavus.flows.outputs import StoredObject, StoredOutputs, store_outputs, write_outputs
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.results import VideoResult
 from prefect_tavus.flows.validation import validate_job
-from prefect_tavus.flows.video import CreatedVideo, create_video, wait_for_video
 
 __all__ = [
     "BatchResult",
     "RowResult",
     "generate_videos",
-    "CreatedVideo",
     "InvalidMediaError",
     "InvalidVideoJob",
     "MediaUrlExpiredError",
@@ -46,11 +44,10 @@ __all__ = [
     "VideoJob",
     "VideoJobError",
     "VideoResult",
-    "create_video",
     "generate_video",
     "presign_media",
     "store_outputs",
     "upload_media",
     "validate_job",
-    "wait_for_video",
+    "write_outputs",
 ]

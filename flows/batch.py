@@ -62,14 +62,14 @@ from prefect_tavus.flows.batch_validation import (
 from prefect_tavus.flows.chunks import results_name, run_chunks
 from prefect_tavus.flows.errors import Problem
 from prefect_tavus.flows.estimate import check_budget, estimate_rows
-from prefect_tavus.flows.generate import build_options
-from prefect_tavus.flows.ledger import LedgerState, RunLedger
+from prefect_tavus.flows.ledger import LedgerState, RowLedger, RunLedger
 from prefect_tavus.flows.manifest import load_manifest, parse_rows
 from prefect_tavus.flows.media import (
     DEFAULT_MEDIA_PREFIX,
     DEFAULT_PRESIGN_SECONDS,
     PresignedMedia,
     UploadedMedia,
+    input_records,
     presign,
     store_staged_media,
 )
@@ -78,8 +78,10 @@ from prefect_tavus.flows.prefect_checks import current_deployment
 from prefect_tavus.flows.quota import AccountQuota
 from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.request import build_request
+from prefect_tavus.flows.row_report import RowReport
 from prefect_tavus.flows.storage import object_key, s3_client
-from prefect_tavus.flows.video import media_urls_of, redactions_for
+from prefect_tavus.flows.validation import build_options
+from prefect_tavus.flows.video import explain_failure, media_urls_of, redactions_for
 from prefect_tavus.tavus_api.client import AsyncTavusClient
 from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError, RateLimitError
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
@@ -191,7 +193,7 @@ async def create_row_video(
     client: AsyncTavusClient,
     row: CheckedRow,
     request: VideoRequest,
-    ledger: RunLedger,
+    ledger: RowLedger,
     pacer: CreatePacer,
     quota: AccountQuota | None = None,
 ) -> Video:
@@ -234,13 +236,16 @@ def store_row_video(
     *,
     request: Mapping[str, Any] | None,
     redactions: Mapping[str, str],
+    inputs: Mapping[str, Any] | None = None,
 ) -> StoredOutputs:
     """Copy one row's ready video to S3 (:func:`~flows.outputs.write_outputs`).
 
     Unlike the single video's ``store-outputs`` it logs nothing and emits no event:
     the batch reports rows in its progress lines, table and ``results.jsonl``.
     """
-    return write_outputs(credentials, video, bucket, prefix, request=request, redactions=redactions)
+    return write_outputs(
+        credentials, video, bucket, prefix, request=request, inputs=inputs, redactions=redactions
+    )
 
 
 class _Progress:
@@ -287,10 +292,12 @@ class _BatchRun:
         self,
         batch: CheckedBatch,
         settings: BatchSettings,
-        ledger: RunLedger,
+        ledger: RowLedger,
         presigned: Mapping[str, Mapping[str, PresignedMedia]],
+        report: RowReport,
     ) -> None:
         self.batch = batch
+        self.report = report
         self.settings = settings
         self.options = settings.options
         self.ledger = ledger
@@ -324,12 +331,13 @@ class _BatchRun:
             try:
                 video = await create_row_video(client, row, request, self.ledger, pacer, self.quota)
             except Exception as exc:  # one row's failure never fails the others
-                message = redact(str(exc), self.redactions(row.key))
-                self.logger.warning("Row %s: create failed: %s", row.key, message)
-                self.results[row.key] = _failed_row(row, None, message)
+                await self.fail(row, None, exc)
                 return
             self.progress.created += 1
             self.progress.note(self.results)
+            await self.report.created(
+                row, video, reattached=False, request=self.requests.get(row.key)
+            )
             self.watch(watcher, row, video.video_id)
 
         try:
@@ -357,11 +365,11 @@ class _BatchRun:
                     self.batch.output_bucket,
                     self.options.output_prefix,
                     request=self.requests.get(row.key),
+                    inputs=input_records(row.media, self.presigned.get(row.key, {})),
                     redactions=self.redactions(row.key),
                 )
             except Exception as exc:  # one row's failure never fails the others
-                self.logger.warning("Row %s: storing video %s failed", row.key, video.video_id)
-                self.results[row.key] = _failed_row(row, video.video_id, exc)
+                await self.fail(row, video.video_id, exc)
                 return
             result = RowResult(
                 key=row.key,
@@ -377,6 +385,7 @@ class _BatchRun:
             await asyncio.to_thread(self.ledger.record_stored, result)
             self.results[row.key] = result
             self.progress.note(self.results)
+            await self.report.stored(row, video, outputs)
 
     async def wait_all(self, watcher: Any) -> None:
         async for outcome in watcher:
@@ -384,13 +393,18 @@ class _BatchRun:
             if outcome.ok and outcome.video is not None:
                 self.stores.append(asyncio.create_task(self.store(row, outcome.video)))
                 continue
-            message = redact(str(outcome.error or outcome.kind), self.redactions(row.key))
-            self.logger.warning(
-                "Row %s: video %s %s: %s", row.key, outcome.video_id, outcome.kind, message
-            )
-            self.results[row.key] = _failed_row(row, outcome.video_id, message)
+            signed = list(self.presigned.get(row.key, {}).values())
+            error = explain_failure(outcome.error or RuntimeError(outcome.kind), signed)
+            await self.fail(row, outcome.video_id, error)
         await asyncio.gather(*self.stores)
-        self.progress.note(self.results, final=True)
+        if self.report.progress_lines:
+            self.progress.note(self.results, final=True)
+
+    async def fail(self, row: CheckedRow, video_id: str | None, error: BaseException) -> None:
+        """Record the row as failed (one row's failure never fails the others) and report it."""
+        message = redact(str(error) or type(error).__name__, self.redactions(row.key))
+        self.results[row.key] = _failed_row(row, video_id, message)
+        await self.report.failed(row, video_id, error, message)
 
 
 def _pacer(settings: BatchSettings) -> CreatePacer:
@@ -423,9 +437,20 @@ async def _find_lost_creates(
 
 
 async def run_rows(
-    batch: CheckedBatch, settings: BatchSettings, ledger: RunLedger, rows: Sequence[CheckedRow]
+    batch: CheckedBatch,
+    settings: BatchSettings,
+    ledger: RowLedger,
+    rows: Sequence[CheckedRow],
+    *,
+    report: RowReport | None = None,
 ) -> dict[str, RowResult]:
-    """Make ``rows`` (resuming from the ledger); return each row's result by key."""
+    """Make ``rows`` (resuming from the ledger); return each row's result by key.
+
+    Upload, paced create, one watcher, bounded stores: the one way both flows make
+    videos. ``report`` is what the run shows per row (default: the batch's
+    :class:`~flows.row_report.RowReport`; one video: :class:`~flows.video.VideoReport`).
+    """
+    report = report or RowReport()
     logger = get_run_logger()
     options = settings.options
     state = await asyncio.to_thread(ledger.load)
@@ -443,20 +468,23 @@ async def run_rows(
         lost, ambiguous = await _find_lost_creates(client, fresh, state)
         for key, message in ambiguous.items():
             results[key] = _failed_row(batch_row(key), None, message)
-        attach = {row.key: state.created[row.key] for row in pending if row.key in state.created}
+        attach: dict[str, str] = {
+            row.key: state.created[row.key] for row in pending if row.key in state.created
+        }
         for key, video in lost.items():
             attach[key] = video.video_id
             await asyncio.to_thread(
                 ledger.record_created, key, video.video_id, video.video_name or ""
             )
         to_create = [row for row in pending if row.key not in attach and row.key not in results]
-        logger.info(
-            "Batch %s: %d rows already stored, %d re-attached, %d to create",
-            batch.batch_id,
-            len(results),
-            len(attach),
-            len(to_create),
-        )
+        if report.progress_lines:
+            logger.info(
+                "Batch %s: %d rows already stored, %d re-attached, %d to create",
+                batch.batch_id,
+                len(results),
+                len(attach),
+                len(to_create),
+            )
         presigned: dict[str, dict[str, PresignedMedia]] = {}
         if to_create:
             presigned = await upload_batch_media(
@@ -469,13 +497,17 @@ async def run_rows(
             ctx = FlowRunContext.get()
             run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
             await asyncio.to_thread(ledger.record_run, run_id)
-        run = _BatchRun(batch, settings, ledger, presigned)
+        run = _BatchRun(batch, settings, ledger, presigned, report)
         watcher = client.watch_videos(
             poll_interval=options.poll_interval_seconds,
             max_poll_interval=options.max_poll_interval_seconds,
             first_poll_delay=options.poll_interval_seconds,
+            verbose=report.verbose,
+            on_change=report.changed,
         )
         for key, video_id in attach.items():
+            found = lost.get(key) or Video(video_id=video_id)  # known by its id only
+            await report.created(run.by_key[key], found, reattached=True, request=None)
             run.watch(watcher, run.by_key[key], video_id)
         creates = asyncio.create_task(run.create_all(client, watcher, to_create))
         try:

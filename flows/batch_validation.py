@@ -38,14 +38,14 @@ from prefect_tavus.flows.prefect_checks import check_chunk_deployment, check_con
 from prefect_tavus.flows.sources import StagedMedia
 from prefect_tavus.flows.storage import s3_client
 from prefect_tavus.flows.validation import (
+    CheckedJob,
     RunOptions,
-    _check_bucket,
-    _load,
     check_media,
     check_options,
     check_replica,
     check_rules,
     coerce_job,
+    load_blocks,
 )
 
 OnInvalidRows = Literal["fail", "skip"]
@@ -125,6 +125,19 @@ class InvalidBatch(InvalidVideoJob):
             f"generate-videos input is invalid ({count} problem{'s' if count != 1 else ''}); "
             f"nothing was uploaded or created:\n{lines}",
         )
+
+
+def one_row_batch(checked: CheckedJob, key: str, video_name: str) -> CheckedBatch:
+    """A checked single video as the one-row batch both flows make videos from."""
+    row = CheckedRow(key=key, job=checked.job, video_name=video_name, media=checked.media)
+    return CheckedBatch(
+        batch_id=video_name,
+        credentials=checked.credentials,
+        media_bucket=checked.media_bucket,
+        output_bucket=checked.output_bucket,
+        rows=[row],
+        rejected=[],
+    )
 
 
 def batch_id_for(keys: Sequence[str], output_prefix: str, batch_name: str | None) -> str:
@@ -286,12 +299,7 @@ def check_batch(
     problems += check_concurrency_limit(settings.concurrency_limit_name)
     if settings.chunk_name is None:  # a chunk run does not split again
         problems += check_chunk_deployment(settings.chunk_size, settings.chunk_deployment)
-    credentials = _load(TavusCredentials, options.credentials_block, "credentials_block", problems)
-    media_bucket = _load(S3Bucket, options.media_bucket_block, "media_bucket_block", problems)
-    output_bucket = _load(S3Bucket, options.output_bucket_block, "output_bucket_block", problems)
-    media_ok = _check_bucket(media_bucket, "media_bucket_block", problems)
-    if output_bucket is not None:
-        _check_bucket(output_bucket, "output_bucket_block", problems)
+    credentials, media_bucket, output_bucket, media_ok = load_blocks(options, problems)
     rows: list[ManifestRow] = []
     try:
         records = load_manifest(manifest, s3_client(media_bucket) if media_ok else None)
@@ -331,4 +339,5 @@ __all__ = [
     "check_batch_options",
     "check_rows",
     "default_video_name",
+    "one_row_batch",
 ]

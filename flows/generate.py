@@ -1,8 +1,12 @@
 """The ``generate-video`` flow: media -> S3 -> presign -> create -> wait -> store.
 
-Every step is a task, so the UI shows where a run is and a retry resumes: uploads
-are skipped when the object is there, the create is answered from the cache (same
-``video_id``), and only the wait and the copy run again.
+One video is the one-row case of ``generate-videos``: after its own checks (a form,
+not a manifest) it is made by the batch's steps (:func:`~flows.batch.run_rows`:
+upload, paced create with the duplicate guard, the watcher, the store), with
+:class:`~flows.video.VideoReport` showing each step. A retry of the flow run
+re-attaches: uploads are skipped when the object is there, the video is found again
+by its ``video_name`` (unique to the flow run) instead of created twice, and only the
+wait and the copy run again.
 
 Example:
     >>> from prefect_tavus.flows import VideoJob, generate_video
@@ -19,15 +23,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.context import FlowRunContext
+from prefect.utilities.asyncutils import run_coro_as_sync
 from prefect_aws import S3Bucket
-from pydantic import ValidationError
 
 from prefect_tavus.blocks import TavusCredentials
-from prefect_tavus.flows.errors import InvalidVideoJob, Problem
+from prefect_tavus.flows.batch import run_rows
+from prefect_tavus.flows.batch_validation import BatchSettings, one_row_batch
 from prefect_tavus.flows.failures import EXPECTED, fail_run, quiet_expected_tracebacks
 from prefect_tavus.flows.form import (
     JOB_PARAM,
@@ -42,11 +49,7 @@ from prefect_tavus.flows.form import (
     advanced_settings,
     block_name,
 )
-from prefect_tavus.flows.media import (
-    presign_media,
-    upload_media,
-)
-from prefect_tavus.flows.outputs import store_outputs
+from prefect_tavus.flows.ledger import RetryLedger
 from prefect_tavus.flows.parameters import VideoJob
 from prefect_tavus.flows.results import VideoResult
 from prefect_tavus.flows.summary import (
@@ -55,24 +58,8 @@ from prefect_tavus.flows.summary import (
     thumbnail_data_uri,
     video_markdown,
 )
-from prefect_tavus.flows.validation import RunOptions, validate_job
-from prefect_tavus.flows.video import (
-    create_video,
-    default_video_name,
-    redactions_for,
-    wait_for_video,
-)
-
-
-def build_options(**params: Any) -> RunOptions:
-    """The flow's non-job parameters as :class:`RunOptions`; bad types -> ``InvalidVideoJob``."""
-    try:
-        return RunOptions(**params)
-    except ValidationError as exc:
-        raise InvalidVideoJob(
-            Problem(".".join(str(p) for p in error["loc"]), error["msg"]) for error in exc.errors()
-        ) from None
-
+from prefect_tavus.flows.validation import RunOptions, build_options, validate_job
+from prefect_tavus.flows.video import VideoReport, default_video_name
 
 quiet_expected_tracebacks()
 
@@ -151,51 +138,35 @@ def _options(
     )
 
 
+ROW_KEY = "job"
+"""The one row's key: task runs read ``create-video[job]``, ``store-video[job]``."""
+
+
 def _make_video(job: VideoJob, options: RunOptions) -> tuple[VideoResult, bytes | None]:
-    """Validate, upload, presign, create, wait, store; the result and its thumbnail."""
+    """Validate, then upload, create, wait and store as the batch's one-row case."""
+    settings = BatchSettings(options=options, max_concurrent_creates=1, max_concurrent_stores=1)
+    report = VideoReport()
     with tempfile.TemporaryDirectory(prefix="tavus-inputs-") as workdir:
         checked = validate_job(job, options, Path(workdir))
-        uploaded = {
-            role: upload_media(staged, checked.media_bucket, prefix=options.media_prefix)
-            for role, staged in checked.media.items()
-        }
-    presigned = {
-        role: presign_media(media, checked.media_bucket, options.presign_expiry_seconds)
-        for role, media in uploaded.items()
-    }
-    video_name = checked.job.video_name or default_video_name()
-    created = create_video(checked.credentials, checked.job, video_name=video_name, **presigned)
-    video = wait_for_video(
-        checked.credentials,
-        created.video_id,
-        video_name=created.video_name,
-        hosted_url=created.hosted_url,
-        timeout_seconds=options.wait_timeout_seconds,
-        poll_interval_seconds=options.poll_interval_seconds,
-        max_poll_interval_seconds=options.max_poll_interval_seconds,
-        presigned=list(presigned.values()),
-    )
-    outputs = store_outputs(
-        checked.credentials,
-        video,
-        checked.output_bucket,
-        options.output_prefix,
-        request=created.request,
-        inputs={role: media.model_dump(mode="json") for role, media in uploaded.items()},
-        redactions=redactions_for(list(presigned.values())),
-    )
-    audio = uploaded.get("audio")
+        video_name = checked.job.video_name or default_video_name()
+        batch = one_row_batch(checked, ROW_KEY, video_name)
+        ledger = RetryLedger(_retry_of())
+        run_coro_as_sync(run_rows(batch, settings, ledger, batch.rows, report=report))
+    report.raise_failure()
+    outputs, video = report.outputs, report.video
+    assert outputs is not None and video is not None  # stored, or raise_failure raised
     duration = outputs.duration_seconds
+    audio = checked.media.get("audio")
     if duration is None and audio is not None:
-        duration = audio.duration_seconds
+        duration = audio.info.duration_seconds
     thumbnail = None
     if outputs.thumbnail is not None:
         thumbnail = read_small_object(checked.output_bucket, outputs.thumbnail.key)
     result = VideoResult(
-        video_id=created.video_id,
+        video_id=video.video_id,
         status=video.status.value,
-        video_name=created.video_name,
-        hosted_url=video.hosted_url or created.hosted_url,
+        video_name=video.video_name or video_name,
+        hosted_url=video.hosted_url,
         video_uri=outputs.video.uri,
         thumbnail_uri=outputs.thumbnail.uri if outputs.thumbnail else None,
         gif_thumbnail_uri=outputs.gif_thumbnail.uri if outputs.gif_thumbnail else None,
@@ -206,6 +177,13 @@ def _make_video(job: VideoJob, options: RunOptions) -> tuple[VideoResult, bytes 
         content_type=outputs.video.content_type,
     )
     return result, thumbnail
+
+
+def _retry_of() -> datetime | None:
+    """When this flow run was created, if this is a retry of it (``None`` on the first try)."""
+    ctx = FlowRunContext.get()
+    run = ctx.flow_run if ctx is not None else None
+    return run.created if run is not None and run.run_count > 1 else None
 
 
 __all__ = ["build_options", "generate_video"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 from botocore.exceptions import ClientError
@@ -55,6 +55,41 @@ def encode_key(key: str) -> str:
     'a%2Fb%20c'
     """
     return quote(key, safe="")
+
+
+class RowLedger(Protocol):
+    """What making rows needs of a ledger (:class:`RunLedger` in S3, or :class:`RetryLedger`)."""
+
+    def load(self) -> LedgerState: ...
+    def record_run(self, flow_run_id: str | None) -> None: ...
+    def record_created(self, key: str, video_id: str, video_name: str) -> None: ...
+    def record_stored(self, result: RowResult) -> None: ...
+
+
+class RetryLedger:
+    """The ledger of a single flow run: nothing written; its retries find the video by name.
+
+    ``first_run_started`` is when the flow run was created on a retry (``None`` on its
+    first attempt, so a first attempt never spends a lookup). The single-video flow's
+    outputs stay exactly the video's files; a retry re-attaches with the same rule as
+    a resumed batch (``find_created_videos`` from that time).
+    """
+
+    def __init__(self, first_run_started: datetime | None) -> None:
+        self.state = LedgerState(first_run_started=first_run_started)
+
+    def load(self) -> LedgerState:
+        """Only when the run began: ids are not kept between attempts."""
+        return self.state
+
+    def record_run(self, flow_run_id: str | None) -> None:
+        """Nothing to write: the flow run itself records when it began."""
+
+    def record_created(self, key: str, video_id: str, video_name: str) -> None:
+        """Nothing to write: the ``video_name`` is unique to the flow run."""
+
+    def record_stored(self, result: RowResult) -> None:
+        """Nothing to write: the flow run's result holds it."""
 
 
 class RunLedger:
@@ -158,4 +193,4 @@ class RunLedger:
         )
 
 
-__all__ = ["LedgerState", "RunLedger", "encode_key"]
+__all__ = ["LedgerState", "RetryLedger", "RowLedger", "RunLedger", "encode_key"]

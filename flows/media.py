@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -72,6 +73,19 @@ def max_bytes_for(kind: MediaKind) -> int:
     return AUDIO_MAX_BYTES if kind is MediaKind.AUDIO else MAX_MEDIA_BYTES
 
 
+def _uploaded(staged: StagedMedia) -> partial[UploadedMedia]:
+    """``UploadedMedia`` of ``staged``'s content; give it ``bucket``, ``key``, ``uploaded``."""
+    info = staged.info
+    return partial(
+        UploadedMedia,
+        kind=info.kind,
+        sha256=staged.sha256,
+        size_bytes=info.size_bytes,
+        content_type=info.content_type,
+        duration_seconds=info.duration_seconds,
+    )
+
+
 def store_staged_media(
     staged: StagedMedia, bucket: S3Bucket, prefix: str = DEFAULT_MEDIA_PREFIX
 ) -> UploadedMedia:
@@ -82,14 +96,7 @@ def store_staged_media(
     same size is kept as is.
     """
     info = staged.info
-    uploaded_media = partial(
-        UploadedMedia,
-        kind=info.kind,
-        sha256=staged.sha256,
-        size_bytes=info.size_bytes,
-        content_type=info.content_type,
-        duration_seconds=info.duration_seconds,
-    )
+    uploaded_media = _uploaded(staged)
     source = staged.source
     if source.type is SourceType.S3 and source.s3 and source.s3.bucket == bucket.bucket_name:
         return uploaded_media(bucket=source.s3.bucket, key=source.s3.key, uploaded=False)
@@ -210,6 +217,21 @@ def presign(location: S3Object, bucket: S3Bucket, expires_in: int) -> PresignedM
     )
 
 
+def input_records(
+    staged: Mapping[str, StagedMedia], presigned: Mapping[str, PresignedMedia]
+) -> dict[str, dict[str, Any]]:
+    """What ``metadata.json`` records of each input presigned in this run, by role:
+    where it is (bucket, key) and what it is (kind, sha256, size, type, duration).
+    """
+    return {
+        role: _uploaded(staged[role])(
+            bucket=signed.bucket, key=signed.key, uploaded=False
+        ).model_dump(mode="json", exclude={"uploaded"})
+        for role, signed in presigned.items()
+        if role in staged
+    }
+
+
 @task(name="presign-media", cache_policy=NO_CACHE, persist_result=False)
 def presign_media(
     media: S3Object,
@@ -243,6 +265,7 @@ __all__ = [
     "DEFAULT_PRESIGN_SECONDS",
     "PresignedMedia",
     "UploadedMedia",
+    "input_records",
     "max_bytes_for",
     "presign",
     "presign_media",

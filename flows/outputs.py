@@ -8,7 +8,7 @@ and its sha256 recorded. ``metadata.json`` is written last: if it is there, the
 output is complete.
 
 Example:
-    >>> outputs = store_outputs(creds, video, S3Bucket.load("tavus-out"))  # doctest: +SKIP
+    >>> outputs = write_outputs(creds, video, S3Bucket.load("tavus-out"))  # doctest: +SKIP
     >>> outputs.video.uri  # doctest: +SKIP
     's3://tavus-out/tavus/videos/1e30440cf9/1e30440cf9.mp4'
 """
@@ -78,6 +78,18 @@ class StoredOutputs(BaseModel):
     gif_thumbnail: StoredObject | None = None
     metadata_uri: str
     duration_seconds: float | None = None
+
+    def event_payload(self) -> dict[str, Any]:
+        """The ``tavus.video.stored`` payload: URIs, size, sha256, duration."""
+        return {
+            "video_uri": self.video.uri,
+            "size_bytes": self.video.size_bytes,
+            "sha256": self.video.sha256,
+            "metadata_uri": self.metadata_uri,
+            "thumbnail_uri": self.thumbnail.uri if self.thumbnail else None,
+            "gif_thumbnail_uri": self.gif_thumbnail.uri if self.gif_thumbnail else None,
+            "duration_seconds": self.duration_seconds,
+        }
 
 
 def _extension(content_type: str | None, url: str, default: str) -> str:
@@ -151,8 +163,18 @@ def write_outputs(
     redactions: Mapping[str, str] | None = None,
     log: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
 ) -> StoredOutputs:
-    """What :func:`store_outputs` does, as a plain function: no task run, no event, and
-    log lines only when ``log`` is given (a batch stores thousands quietly).
+    """Stream the ready video and its thumbnails into S3, then write ``metadata.json``.
+
+    Both flows store through this (in their ``store-video[<row>]`` task). Files go under
+    ``<prefix>/<video_id>/``; ``request`` (without secrets) and ``inputs`` (the uploaded
+    media) are recorded in the metadata, ``redactions`` show presigned URLs as
+    ``s3://`` URIs. Log lines only when ``log`` is given (a batch stores thousands
+    quietly); no event (``store_outputs`` and the single flow's report emit
+    ``tavus.video.stored``).
+
+    Raises:
+        OutputIncompleteError: no ``download_url``, or a stored size does not match.
+        tavus_api.errors.DownloadError: a download failed or was short.
 
     Example:
         >>> outputs = write_outputs(creds, video, bucket, "tavus/videos")  # doctest: +SKIP
@@ -283,20 +305,11 @@ def store_outputs(
         redactions=redactions,
         log=get_run_logger(),
     )
-    main, thumbs = outputs.video, {"thumbnail": outputs.thumbnail, "gif": outputs.gif_thumbnail}
     emit_video_event(
         VIDEO_STORED,
         video.video_id,
         video.video_name,
-        {
-            "video_uri": main.uri,
-            "size_bytes": main.size_bytes,
-            "sha256": main.sha256,
-            "metadata_uri": outputs.metadata_uri,
-            "thumbnail_uri": thumbs["thumbnail"].uri if thumbs["thumbnail"] else None,
-            "gif_thumbnail_uri": thumbs["gif"].uri if thumbs["gif"] else None,
-            "duration_seconds": outputs.duration_seconds,
-        },
+        outputs.event_payload(),
         redactions=redactions,
     )
     return outputs

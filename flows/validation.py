@@ -241,6 +241,31 @@ def _check_bucket(bucket: S3Bucket | None, field: str, problems: list[Problem]) 
     return True
 
 
+def load_blocks(options: RunOptions, problems: list[Problem]) -> tuple[Any, Any, Any, bool]:
+    """The run's blocks, loaded once, and its buckets checked (``HeadBucket``).
+
+    Returns ``(credentials, media_bucket, output_bucket, media_bucket_ok)``; each block
+    that cannot be loaded is ``None`` and reported in ``problems``.
+    """
+    credentials = _load(TavusCredentials, options.credentials_block, "credentials_block", problems)
+    media_bucket = _load(S3Bucket, options.media_bucket_block, "media_bucket_block", problems)
+    output_bucket = _load(S3Bucket, options.output_bucket_block, "output_bucket_block", problems)
+    media_ok = _check_bucket(media_bucket, "media_bucket_block", problems)
+    if output_bucket is not None:
+        _check_bucket(output_bucket, "output_bucket_block", problems)
+    return credentials, media_bucket, output_bucket, media_ok
+
+
+def build_options(**params: Any) -> RunOptions:
+    """The flow's non-job parameters as :class:`RunOptions`; bad types -> ``InvalidVideoJob``."""
+    try:
+        return RunOptions(**params)
+    except ValidationError as exc:
+        raise InvalidVideoJob(
+            Problem(".".join(str(p) for p in error["loc"]), error["msg"]) for error in exc.errors()
+        ) from None
+
+
 def check_replica(
     credentials: TavusCredentials, replica_id: str, problems: list[Problem]
 ) -> Replica | None:
@@ -317,12 +342,7 @@ def check_inputs(
     """
     job = coerce_job(job)
     problems = check_rules(job) + check_options(options)
-    credentials = _load(TavusCredentials, options.credentials_block, "credentials_block", problems)
-    media_bucket = _load(S3Bucket, options.media_bucket_block, "media_bucket_block", problems)
-    output_bucket = _load(S3Bucket, options.output_bucket_block, "output_bucket_block", problems)
-    media_ok = _check_bucket(media_bucket, "media_bucket_block", problems)
-    if output_bucket is not None:
-        _check_bucket(output_bucket, "output_bucket_block", problems)
+    credentials, media_bucket, output_bucket, media_ok = load_blocks(options, problems)
     staged = check_media(job, media_bucket if media_ok else None, workdir, problems)
     replica = None
     if credentials is not None and job.replica_id.strip():
@@ -381,11 +401,13 @@ def validate_job(
 __all__ = [
     "CheckedJob",
     "RunOptions",
+    "build_options",
     "check_inputs",
     "check_media",
     "check_options",
     "check_replica",
     "check_rules",
     "coerce_job",
+    "load_blocks",
     "validate_job",
 ]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 from prefect import get_client
-from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
 from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
 from prefect_tavus.flows import MediaUrlExpiredError, VideoJob, generate_video
-from prefect_tavus.flows.events import VIDEO_CREATED, VIDEO_FAILED
+from prefect_tavus.flows.events import (
+    VIDEO_CREATED,
+    VIDEO_FAILED,
+    VIDEO_STORED,
+    VIDEO_TIMED_OUT,
+)
 from prefect_tavus.tavus_api.errors import VideoFailedError
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID, FaultRule
 from tests._s3_expiry import S3ExpiryFront
@@ -76,42 +80,46 @@ def _flow_run_count(flow_run_id: object) -> int:
         return client.read_flow_run(flow_run_id).run_count
 
 
-def test_flow_retry_after_a_crash_while_waiting_creates_exactly_one_video(
+def test_retry_after_a_wait_that_timed_out_reattaches_to_the_same_video(
     env: Env, media: Media
 ) -> None:
-    # every poll of the first attempt fails (the client retries once), so the wait task fails
-    env.sim.set_faults([FaultRule(route=WAIT_GET, kind="server_error", status_code=503, count=2)])
+    # the first attempt gives up waiting (ready at ~3.2 s, timeout 2 s); "Retry" waits again
+    env.sim.reset(generation_seconds=3.0)
     flow = generate_video.with_options(retries=1, retry_delay_seconds=0)
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
-    state = flow(job, **env.video_params(), return_state=True)
+    state = flow(job, **env.video_params(wait_timeout_seconds=2.0), return_state=True)
 
     assert state.is_completed(), state.result(raise_on_failure=False)
     result = state.result()
     stats = env.sim.stats()
     assert stats["videos_created"] == 1
     assert stats["requests"]["POST /v2/videos"] == {"200": 1}
-    assert stats["requests"][WAIT_GET]["503"] == 2
     flow_run_id = state.state_details.flow_run_id
     assert _flow_run_count(flow_run_id) == 2
     assert len(env.keys(env.media_bucket)) == 1  # the retry re-used the uploaded audio
     assert result.video_uri.endswith(f"/{result.video_id}.mp4")
     logs = read_logs(flow_run_id)
     assert sum("Created Tavus video" in line for line in logs) == 1
+    assert any(f"Re-attached to Tavus video {result.video_id}" in line for line in logs)
+    assert any(f"Tavus video {result.video_id} was not ready after" in line for line in logs)
+    seen = record(flow_run_id, result.video_id, {VIDEO_TIMED_OUT, VIDEO_STORED})
+    assert {VIDEO_TIMED_OUT, VIDEO_STORED} <= {e["event"] for e in seen.events}
 
 
-def test_flow_retry_without_the_cached_id_reattaches_by_video_name(env: Env, media: Media) -> None:
+def test_errors_while_waiting_do_not_fail_the_run_or_create_again(
+    env: Env, media: Media
+) -> None:
+    # two status reads fail (the client retries once): the one waiter reads again later
     env.sim.set_faults([FaultRule(route=WAIT_GET, kind="server_error", status_code=503, count=2)])
-    flow = generate_video.with_options(retries=1, retry_delay_seconds=0)
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
-    with temporary_settings({PREFECT_TASKS_REFRESH_CACHE: True}):  # the cache is no help
-        state = flow(job, **env.video_params(), return_state=True)
+    state = generate_video(job, **env.video_params(), return_state=True)
 
     assert state.is_completed(), state.result(raise_on_failure=False)
     stats = env.sim.stats()
     assert stats["videos_created"] == 1
     assert stats["requests"]["POST /v2/videos"] == {"200": 1}
-    logs = read_logs(state.state_details.flow_run_id)
-    assert any(f"Re-attached to Tavus video {state.result().video_id}" in line for line in logs)
+    assert stats["requests"][WAIT_GET]["503"] == 2
+    assert _flow_run_count(state.state_details.flow_run_id) == 1
 
 
 def test_same_file_is_uploaded_once(env: Env, media: Media) -> None:
@@ -122,6 +130,7 @@ def test_same_file_is_uploaded_once(env: Env, media: Media) -> None:
     assert first.is_completed() and second.is_completed()
     assert len(env.keys(env.media_bucket)) == 1
     second_logs = read_logs(second.state_details.flow_run_id)
-    assert any(line.startswith("Reused audio") for line in second_logs)
+    reused = "1 distinct inputs for 1 rows: 0 uploaded, 1 already in S3"
+    assert any(reused in line for line in second_logs)
     assert env.videos_created() == 2
     assert first.result().video_id != second.result().video_id

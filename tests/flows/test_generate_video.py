@@ -78,8 +78,14 @@ def test_audio_video_is_stored_with_matching_duration_and_no_secrets_anywhere(
     # logs, artifacts and events: present, and free of the key and of signatures
     seen = record(flow_run_id, result.video_id, {VIDEO_CREATED, VIDEO_READY, VIDEO_STORED})
     assert any(f"Created Tavus video {result.video_id}" in line for line in seen.logs)
-    link = [a for a in seen.artifacts if a["key"] == f"tavus-video-{result.video_id}"]
-    assert link and result.hosted_url in link[0]["data"]
+    # what a user sees: one summary artifact under the stable key, per-video ones unkeyed
+    [summary] = [a for a in seen.artifacts if a["key"] == "generate-video-summary"]
+    assert summary["type"] == "markdown"
+    for shown in (result.hosted_url, result.video_uri, result.metadata_uri, result.sha256):
+        assert shown and shown in summary["data"]
+    assert f"![thumbnail of {result.video_id}](data:image/jpeg;base64," in summary["data"]
+    link = f"[Tavus video {result.video_id}]({result.hosted_url})"
+    assert [a["key"] for a in seen.artifacts if a["data"] == link] == [None]
     progress = [a for a in seen.artifacts if a["type"] == "progress"]
     assert progress and progress[0]["data"] == 100.0
     names = {e["event"] for e in seen.events}

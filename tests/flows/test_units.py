@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import os
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from uuid import uuid4
 
 import pytest
 from pydantic import SecretStr
@@ -19,9 +17,10 @@ from prefect_tavus.flows.request import build_request, job_field
 from prefect_tavus.flows.sources import MediaSource, SourceType, name_mismatch
 from prefect_tavus.flows.storage import S3Location, S3RangeReader, bucket_name_problem, join_key
 from prefect_tavus.flows.validation import check_rules, coerce_job
-from prefect_tavus.flows.video import _create_cache_key, media_urls_of, redactions_for
+from prefect_tavus.flows.video import explain_failure, media_urls_of, redactions_for
+from prefect_tavus.tavus_api.errors import VideoFailedError, WaitTimeoutError
 from prefect_tavus.tavus_api.media import MediaInfo
-from prefect_tavus.tavus_api.models import ScrollType
+from prefect_tavus.tavus_api.models import ScrollType, Video
 
 SIGNED = "https://b.s3.amazonaws.com/k.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"
 
@@ -179,20 +178,20 @@ def test_valid_bucket_names_pass(name: str) -> None:
     assert bucket_name_problem(name) is None
 
 
-def test_create_cache_key_ignores_presigned_urls_but_not_the_inputs() -> None:
-    flow_run_id = uuid4()
-    ctx = SimpleNamespace(task_run=SimpleNamespace(flow_run_id=flow_run_id))
-    job = VideoJob(replica_id="r1", audio="voice.wav")
+def test_explain_failure_names_an_expired_url_and_hides_signatures() -> None:
+    fresh, stale = _presigned("fresh.wav", seconds=600), _presigned("stale.wav", seconds=-5)
+    said = f"unable to download your audio file {SIGNED}"
+    failed = VideoFailedError("v1", said, Video(video_id="v1", updated_at=datetime.now(UTC)))
 
-    def key(**params: object) -> str | None:
-        return _create_cache_key(ctx, {"job": job, "video_name": "n", **params})
-
-    first = key(audio=_presigned("k.wav", SIGNED + "1"))
-    assert first == key(audio=_presigned("k.wav", SIGNED + "2"))  # a fresh presign
-    assert first != key(audio=_presigned("other.wav"))  # different media
-    assert str(flow_run_id) in first
-    other_run = SimpleNamespace(task_run=SimpleNamespace(flow_run_id=uuid4()))
-    assert _create_cache_key(other_run, {"job": job, "video_name": "n"}) != first
+    expired = explain_failure(failed, [fresh, stale])
+    assert isinstance(expired, MediaUrlExpiredError) and expired.video_id == "v1"
+    assert expired.expired == ["s3://media/stale.wav"]
+    in_time = explain_failure(failed, [fresh])
+    assert type(in_time) is VideoFailedError and "unable to download" in str(in_time)
+    for error in (expired, in_time):
+        assert "X-Amz-Signature" not in str(error) and "abc" not in (error.status_details or "")
+    timeout = WaitTimeoutError("v1", "generating", 5.0)
+    assert explain_failure(timeout, [stale]) is timeout
 
 
 def test_media_url_expired_error_keeps_tavus_details_and_adds_the_fix() -> None:

@@ -1,0 +1,57 @@
+"""What a run shows about each row while it makes it: the one hook where the flows differ.
+
+Both flows make videos with the same steps (:func:`~flows.batch.run_rows`). A batch of
+thousands keeps Prefect's records per row small: a warning line for a failed row,
+progress lines, and its table at the end; this base class is that. One video reports
+each step instead (logs, ``tavus.video.*`` events, a progress artifact, the typed
+error to raise): :class:`~flows.video.VideoReport`.
+
+Example:
+    >>> report = RowReport()
+    >>> report.verbose
+    False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from prefect.logging import get_run_logger
+
+from prefect_tavus.flows.batch_validation import CheckedRow
+from prefect_tavus.flows.outputs import StoredOutputs
+from prefect_tavus.tavus_api.models import Video
+
+RequestBody = Mapping[str, Any] | None
+"""A create's API body with media URLs shown as ``s3://`` URIs (``None``: not sent now)."""
+
+
+class RowReport:
+    """The batch's report: quiet per row, one warning line for a row that failed."""
+
+    verbose = False
+    """Read ready videos with ``verbose=true`` (thumbnail URLs): one more GET per row."""
+    progress_lines = True
+    """Log the run's counts (``Batch ...: 3 created, 1 stored, ...``) as rows move."""
+
+    async def created(
+        self, row: CheckedRow, video: Video, *, reattached: bool, request: RequestBody
+    ) -> None:
+        """``video`` is the row's: just created (``request`` without secrets) or found again."""
+
+    async def changed(self, video: Video) -> None:
+        """A read showed a new status or ``generation_progress``."""
+
+    async def failed(
+        self, row: CheckedRow, video_id: str | None, error: BaseException, message: str
+    ) -> None:
+        """The row failed with ``error``; ``message`` is its text without secrets."""
+        where = f"video {video_id}" if video_id else "create"
+        get_run_logger().warning("Row %s: %s failed: %s", row.key, where, message)
+
+    async def stored(self, row: CheckedRow, video: Video, outputs: StoredOutputs) -> None:
+        """The row's outputs and ``metadata.json`` are in S3."""
+
+
+__all__ = ["RequestBody", "RowReport"]
