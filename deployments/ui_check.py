@@ -2,11 +2,13 @@
 
 Starts ``make serve``'s stack (:func:`deployments.stack.served_stack`) with a fresh
 ``PREFECT_HOME``, runs ``generate-video`` once from an audio file in the media bucket
-and once with a bad input, then opens in Debian's ``chromium`` (driven by Playwright's
-Python API; no browser is downloaded):
+and once with a bad input, ``generate-videos`` once over the sample manifest, then
+opens in Debian's ``chromium`` (driven by Playwright's Python API; no browser is
+downloaded):
 
 - each deployment's run form (``Run -> Custom run``),
 - the finished run's Artifacts tab and its summary artifact,
+- a finished ``generate-videos/from-manifest`` run's Artifacts tab and its table,
 - the failed run's page,
 
 and saves a screenshot of each under ``docs/ui/``. It fails if a form shows a type
@@ -29,6 +31,7 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from deployments.stack import ROOT, ServedStack, free_port, served_stack
+from prefect_tavus.flows.batch_results import TABLE_ARTIFACT_KEY
 from prefect_tavus.tavus_api.simulator.fixtures import make_wav
 
 SHOTS = ROOT / "docs" / "ui"
@@ -60,7 +63,8 @@ def run_examples(stack: ServedStack, workdir: Path) -> dict[str, Any]:
     failed = run_deployment(
         "generate-video/on-demand", parameters={"job": bad}, timeout=240, poll_interval=2
     )
-    return {"done": done, "failed": failed}
+    batch = run_deployment("generate-videos/from-manifest", timeout=300, poll_interval=2)
+    return {"done": done, "failed": failed, "batch": batch}
 
 
 def check(stack: ServedStack, runs: dict[str, Any]) -> list[str]:
@@ -83,6 +87,11 @@ def check(stack: ServedStack, runs: dict[str, Any]) -> list[str]:
     ]
     if not summaries:
         problems.append(f"no summary artifact for finished run {runs['done'].id}")
+    tables = [
+        a for a in artifacts if a.flow_run_id == runs["batch"].id and a.key == TABLE_ARTIFACT_KEY
+    ]
+    if not tables:
+        problems.append(f"no {TABLE_ARTIFACT_KEY} artifact for batch run {runs['batch'].id}")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # tall enough that the whole form is on one screenshot (the UI scrolls inside a pane)
@@ -105,6 +114,15 @@ def check(stack: ServedStack, runs: dict[str, Any]) -> list[str]:
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(1500)
             page.screenshot(path=str(SHOTS / "summary-artifact.png"), full_page=True)
+        page.goto(f"{stack.ui_url}/runs/flow-run/{runs['batch'].id}?tab=Artifacts")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "batch-finished-artifacts.png"), full_page=True)
+        for artifact in tables:
+            page.goto(f"{stack.ui_url}/artifacts/artifact/{artifact.id}")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(SHOTS / "batch-table-artifact.png"), full_page=True)
         page.goto(f"{stack.ui_url}/runs/flow-run/{runs['failed'].id}")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)
