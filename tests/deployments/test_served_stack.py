@@ -61,7 +61,11 @@ def test_generate_video_from_the_api_completes_with_summary_event_and_outputs(
     }
     run = run_deployment(
         "generate-video/on-demand",
-        parameters={"job": job, "settings": {"poll_interval_seconds": 0.5}},
+        # its own prefix: other tests of this module store videos in the same bucket
+        parameters={
+            "job": job,
+            "settings": {"poll_interval_seconds": 0.5, "output_prefix": "tavus/api-single"},
+        },
         timeout=120,
         poll_interval=1,
     )
@@ -73,7 +77,9 @@ def test_generate_video_from_the_api_completes_with_summary_event_and_outputs(
     assert "X-Amz-Signature" not in summary
     keys = [
         o["Key"]
-        for o in stack.local.s3_client().list_objects_v2(Bucket="tavus-outputs")["Contents"]
+        for o in stack.local.s3_client().list_objects_v2(
+            Bucket="tavus-outputs", Prefix="tavus/api-single/"
+        )["Contents"]
     ]
     assert any(k.endswith("/metadata.json") for k in keys)
     assert any(k.endswith(".mp4") for k in keys)
