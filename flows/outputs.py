@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -42,6 +43,7 @@ from prefect_tavus.flows.storage import (
     object_key,
     s3_client,
 )
+from prefect_tavus.tavus_api.client import TavusClient
 from prefect_tavus.tavus_api.media import mp4_duration
 from prefect_tavus.tavus_api.models import Video
 
@@ -153,7 +155,7 @@ def measure_duration(s3: Any, obj: StoredObject) -> float | None:
 
 
 def write_outputs(
-    credentials: TavusCredentials,
+    credentials: TavusCredentials | TavusClient,
     video: Video,
     bucket: S3Bucket,
     prefix: str = DEFAULT_OUTPUT_PREFIX,
@@ -165,7 +167,9 @@ def write_outputs(
 ) -> StoredOutputs:
     """Stream the ready video and its thumbnails into S3, then write ``metadata.json``.
 
-    Both flows store through this (in their ``store-video[<row>]`` task). Files go under
+    Both flows store through this (in their ``store-video[<row>]`` task), with one open
+    :class:`~tavus_api.client.TavusClient` as ``credentials`` for all of a run's rows
+    (a block makes a client per call). Files go under
     ``<prefix>/<video_id>/``; ``request`` (without secrets) and ``inputs`` (the uploaded
     media) are recorded in the metadata, ``redactions`` show presigned URLs as
     ``s3://`` URIs. Log lines only when ``log`` is given (a batch stores thousands
@@ -189,7 +193,14 @@ def write_outputs(
     metadata_key = f"{folder}/{METADATA_FILE}"
     s3.delete_object(Bucket=name, Key=metadata_key)  # absent until this write is complete
     default_ext = "webm" if (request or {}).get("transparent_background") else "mp4"
-    with credentials.get_client() as tavus:
+    # A batch passes one open client for all its stores: a client per video costs two
+    # TLS contexts (API and downloads), the largest part of a small store's CPU.
+    downloads: AbstractContextManager[TavusClient] = (
+        nullcontext(credentials)
+        if isinstance(credentials, TavusClient)
+        else credentials.get_client()
+    )
+    with downloads as tavus:
         main = copy_to_s3(
             tavus,
             s3,
