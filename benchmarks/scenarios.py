@@ -227,8 +227,8 @@ class Bench:
             "manifest": [{**row, "video_name": video_name(prefix, row)} for row in rows],
             "row_defaults": {"replica_id": DEFAULT_REPLICA_ID},
             "script_template": s.script_template,
-            "output_prefix": f"bench/{prefix}",
-            "creates_per_second": s.quota_creates_per_second,
+            "settings": {"output_prefix": f"bench/{prefix}"},
+            "pacing": {"creates_per_second": s.quota_creates_per_second},
             **self.blocks,
             **extra,
         }

@@ -10,6 +10,7 @@ Example:
 """
 
 from prefect_tavus.flows.batch import generate_videos
+from prefect_tavus.flows.batch_form import BatchChecks, Chunking, Pacing
 from prefect_tavus.flows.batch_results import BatchResult, RowResult
 from prefect_tavus.flows.errors import (
     InvalidMediaError,
@@ -20,6 +21,7 @@ from prefect_tavus.flows.errors import (
     SourceError,
     VideoJobError,
 )
+from prefect_tavus.flows.form import AdvancedSettings
 from prefect_tavus.flows.generate import generate_video
 from prefect_tavus.flows.media import PresignedMedia, UploadedMedia, presign_media, upload_media
 from prefect_tavus.flows.outputs import StoredObject, StoredOutputs, store_outputs, write_outputs
@@ -28,7 +30,11 @@ from prefect_tavus.flows.results import VideoResult
 from prefect_tavus.flows.validation import validate_job
 
 __all__ = [
+    "AdvancedSettings",
+    "BatchChecks",
     "BatchResult",
+    "Chunking",
+    "Pacing",
     "RowResult",
     "generate_videos",
     "InvalidMediaError",

@@ -27,10 +27,10 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
@@ -43,6 +43,21 @@ from pydantic import ValidationError
 
 from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.assets import materializing, replica_asset
+from prefect_tavus.flows.batch_form import (
+    BATCH_NAME_PARAM,
+    CHECKS_PARAM,
+    CHUNKING_PARAM,
+    MANIFEST_PARAM,
+    NAME_TEMPLATE_PARAM,
+    PACING_PARAM,
+    ROW_DEFAULTS_PARAM,
+    SCRIPT_TEMPLATE_PARAM,
+    BatchChecks,
+    Chunking,
+    Manifest,
+    Pacing,
+    RowDefaults,
+)
 from prefect_tavus.flows.batch_results import (
     TABLE_ARTIFACT_KEY,
     BatchResult,
@@ -60,27 +75,40 @@ from prefect_tavus.flows.batch_validation import (
     check_batch,
 )
 from prefect_tavus.flows.chunks import results_name, run_chunks
-from prefect_tavus.flows.errors import Problem
+from prefect_tavus.flows.errors import InvalidVideoJob, Problem
 from prefect_tavus.flows.estimate import check_budget, estimate_rows
+from prefect_tavus.flows.form import (
+    DEFAULT_MEDIA_BLOCK,
+    DEFAULT_OUTPUT_BLOCK,
+    DEFAULT_TAVUS_BLOCK,
+    MEDIA_PARAM,
+    OUTPUT_PARAM,
+    SETTINGS_PARAM,
+    TAVUS_PARAM,
+    AdvancedSettings,
+    BucketBlock,
+    OutputBucketBlock,
+    TavusBlock,
+    form_group,
+    run_options,
+)
 from prefect_tavus.flows.ledger import LedgerState, RowLedger, RunLedger
 from prefect_tavus.flows.manifest import load_manifest, parse_rows
 from prefect_tavus.flows.media import (
-    DEFAULT_MEDIA_PREFIX,
-    DEFAULT_PRESIGN_SECONDS,
     PresignedMedia,
     UploadedMedia,
     input_records,
     presign,
     store_staged_media,
 )
-from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX, StoredOutputs, write_outputs
+from prefect_tavus.flows.outputs import StoredOutputs, write_outputs
+from prefect_tavus.flows.parameters import Text
 from prefect_tavus.flows.prefect_checks import current_deployment
 from prefect_tavus.flows.quota import AccountQuota
 from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.row_report import RowReport
 from prefect_tavus.flows.storage import object_key, s3_client
-from prefect_tavus.flows.validation import build_options
 from prefect_tavus.flows.video import explain_failure, media_urls_of, redactions_for
 from prefect_tavus.tavus_api.client import AsyncTavusClient
 from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError, RateLimitError
@@ -97,27 +125,58 @@ def batch_folder(batch: CheckedBatch, output_prefix: str) -> str:
     return object_key(batch.output_bucket, output_prefix, "batches", batch.batch_id)
 
 
-def _settings(**params: Any) -> BatchSettings:
-    options = {name: params.pop(name) for name in list(params) if name in _OPTION_NAMES}
+def batch_settings(params: Mapping[str, Any]) -> tuple[BatchSettings, BatchChecks]:
+    """``generate_videos``' parameters (by name, groups as models or mappings) as the
+    :class:`BatchSettings` the steps use and the run's :class:`BatchChecks`.
+
+    Raises:
+        InvalidBatch: naming each bad parameter (``pacing.creates_per_second``, ...).
+    """
+    problems: list[Problem] = []
+
+    def read(parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except InvalidVideoJob as exc:  # every group's problems, then one error
+            problems.extend(exc.problems)
+            return None
+
+    checks = read(form_group, BatchChecks, params.get("checks"), "checks")
+    pacing = read(form_group, Pacing, params.get("pacing"), "pacing")
+    chunking = read(form_group, Chunking, params.get("chunking"), "chunking")
+    options = read(
+        run_options,
+        params.get("credentials_block", DEFAULT_TAVUS_BLOCK),
+        params.get("media_bucket_block", DEFAULT_MEDIA_BLOCK),
+        params.get("output_bucket_block", DEFAULT_OUTPUT_BLOCK),
+        params.get("settings"),
+    )
+    if problems:
+        raise InvalidBatch(problems)
+    chunk_deployment = chunking.chunk_deployment
+    if chunk_deployment is None and chunking.chunk_size:
+        chunk_deployment = current_deployment()
     try:
-        return BatchSettings(options=build_options(**options), **params)
-    except ValidationError as exc:
+        settings = BatchSettings(
+            options=options,
+            script_template=params.get("script_template") or None,
+            video_name_template=params.get("video_name_template") or None,
+            row_defaults=dict(params.get("row_defaults") or {}),
+            batch_name=params.get("batch_name") or None,
+            on_invalid_rows=checks.on_invalid_rows,
+            max_video_minutes=checks.max_video_minutes,
+            **pacing.model_dump(),
+            chunk_size=chunking.chunk_size,
+            chunk_deployment=chunk_deployment,
+            chunk_name=chunking.chunk_name,
+        )
+    except (ValidationError, TypeError, ValueError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
         raise InvalidBatch(
-            [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+            [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in errors]
+            or [Problem("row_defaults", "must be a mapping of video fields")]
         ) from None
-
-
-_OPTION_NAMES = {
-    "credentials_block",
-    "media_bucket_block",
-    "output_bucket_block",
-    "media_prefix",
-    "output_prefix",
-    "presign_expiry_seconds",
-    "wait_timeout_seconds",
-    "poll_interval_seconds",
-    "max_poll_interval_seconds",
-}
+    return settings, checks
 
 
 @task(name="validate-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -621,22 +680,23 @@ async def delete_unfinished_videos(flow: Any, flow_run: Any, state: Any) -> None
     calls it in its own process after ending the run's process.
     """
     params = dict(flow_run.parameters or {})
-    if not params.get("delete_unfinished_on_cancel"):
+    if not form_group(BatchChecks, params.get("checks"), "checks").delete_unfinished_on_cancel:
         return
     logger = get_run_logger() if FlowRunContext.get() else _hook_logger(flow_run)
-    output_prefix = params.get("output_prefix", DEFAULT_OUTPUT_PREFIX)
+    # in a thread: a block chosen in the form is read by its id with a sync client
+    settings, _ = await asyncio.to_thread(batch_settings, params)
+    options = settings.options
+    output_prefix = options.output_prefix
     # Annotated: Prefect's @inject_client loses aload's ``Self`` return type.
-    media_bucket: S3Bucket = await S3Bucket.aload(params.get("media_bucket_block", "tavus-media"))
-    output_name = params.get("output_bucket_block")
+    media_bucket: S3Bucket = await S3Bucket.aload(options.media_bucket_block)
+    output_name = options.output_bucket_block
     output_bucket: S3Bucket = await S3Bucket.aload(output_name) if output_name else media_bucket
-    credentials: TavusCredentials = await TavusCredentials.aload(
-        params.get("credentials_block", "tavus")
-    )
+    credentials: TavusCredentials = await TavusCredentials.aload(options.credentials_block)
 
     def ledger_state() -> LedgerState:
         records = load_manifest(params["manifest"], s3_client(media_bucket))
         rows, _ = parse_rows(records)
-        batch_id = batch_id_for([r.key for r in rows], output_prefix, params.get("batch_name"))
+        batch_id = batch_id_for([r.key for r in rows], output_prefix, settings.batch_name)
         folder = object_key(output_bucket, output_prefix, "batches", batch_id)
         return RunLedger(s3_client(output_bucket), output_bucket.bucket_name, folder).load()
 
@@ -670,68 +730,47 @@ def _hook_logger(flow_run: Any) -> Any:
     on_cancellation=[delete_unfinished_videos],
 )
 async def generate_videos(
-    manifest: str | list[dict[str, Any]],
-    script_template: str | None = None,
-    video_name_template: str | None = None,
-    row_defaults: dict[str, Any] | None = None,
-    credentials_block: str = "tavus",
-    media_bucket_block: str = "tavus-media",
-    output_bucket_block: str | None = None,
-    media_prefix: str = DEFAULT_MEDIA_PREFIX,
-    output_prefix: str = DEFAULT_OUTPUT_PREFIX,
-    on_invalid_rows: Literal["fail", "skip"] = "fail",
-    dry_run: bool = False,
-    max_video_minutes: float | None = None,
-    max_concurrent_creates: int = 4,
-    creates_per_second: float = 5.0,
-    max_concurrent_stores: int = 4,
-    batch_name: str | None = None,
-    delete_unfinished_on_cancel: bool = False,
-    concurrency_limit_name: str | None = None,
-    chunk_size: int | None = None,
-    chunk_deployment: str | None = None,
-    chunk_name: str | None = None,
-    presign_expiry_seconds: int = DEFAULT_PRESIGN_SECONDS,
-    wait_timeout_seconds: float = 3600.0,
-    poll_interval_seconds: float = 5.0,
-    max_poll_interval_seconds: float = 30.0,
+    manifest: Manifest = MANIFEST_PARAM,
+    script_template: Text = SCRIPT_TEMPLATE_PARAM,
+    video_name_template: Text = NAME_TEMPLATE_PARAM,
+    row_defaults: RowDefaults = ROW_DEFAULTS_PARAM,
+    batch_name: Text = BATCH_NAME_PARAM,
+    credentials_block: TavusBlock = TAVUS_PARAM,
+    media_bucket_block: BucketBlock = MEDIA_PARAM,
+    output_bucket_block: OutputBucketBlock = OUTPUT_PARAM,
+    checks: BatchChecks = CHECKS_PARAM,
+    pacing: Pacing = PACING_PARAM,
+    chunking: Chunking = CHUNKING_PARAM,
+    settings: AdvancedSettings = SETTINGS_PARAM,
 ) -> BatchResult:
     """Make one Tavus video per manifest row and store each in S3; resumable and paced.
 
     Args:
-        manifest: a CSV/JSONL path, an ``s3://`` URI (read with the media bucket
-            block's credentials) or the rows themselves. Each row has a unique ``id``,
-            any single-video field (``replica_id``, ``script`` or ``audio``,
-            ``background``, ``watermark``, ``video_name``, options) and template variables.
-        script_template: e.g. ``"Hi {first_name}!"``, rendered for rows without script/audio.
-        video_name_template: rendered for rows without ``video_name`` (default
-            ``<batch>/<row id>``); names must be unique in the batch.
-        row_defaults: video fields for every row that does not set them (``replica_id``).
-        credentials_block, media_bucket_block, output_bucket_block: saved blocks by name.
-        media_prefix, output_prefix: key prefixes; the ledger and ``results.jsonl`` go
-            under ``<output_prefix>/batches/<batch>/``.
-        on_invalid_rows: ``fail`` (nothing runs if a row is bad) or ``skip``.
-        dry_run: validate and estimate only; nothing uploaded, created or written.
-        max_video_minutes: refuse the run (before any create) if the estimate is larger.
-        max_concurrent_creates, creates_per_second: pacing of ``POST /v2/videos``.
-        max_concurrent_stores: copies to S3 in flight.
-        batch_name: ledger folder; default derived from the row ids and output prefix,
-            so the same manifest into the same prefix resumes.
-        delete_unfinished_on_cancel: when the run is cancelled (UI or API), delete the
-            batch's Tavus videos still queued or generating, and log which.
-        concurrency_limit_name: a Prefect global concurrency limit (with slot decay)
-            that every run on the Tavus account shares, e.g. ``tavus-creates`` (``make
-            serve`` creates it): one slot of it is taken, as a rate limit, before each
-            create (:mod:`~flows.quota`). It must exist: checked before any spend.
-        chunk_size: split the rows into chunks of this many and run each as a flow run
-            of ``chunk_deployment``, so the work pool's workers share them; this run
-            waits and writes the combined table and ``results.jsonl`` (:mod:`~flows.chunks`).
-        chunk_deployment: ``<flow>/<deployment>`` of ``generate-videos`` chunks run on;
-            default: the deployment this run belongs to.
-        chunk_name: set by the parent on its chunk runs (results go to
-            ``chunks/<chunk_name>.results.jsonl``); leave empty.
-        presign_expiry_seconds, wait_timeout_seconds, poll_interval_seconds,
-        max_poll_interval_seconds: as for ``generate-video`` (wait timeout per row).
+        manifest: The rows: a CSV or JSONL file as an s3:// URI (read with the media
+            bucket block's credentials) or a path on the worker. Each row has a unique id,
+            any field of generate-video's Video (replica_id, script or audio, background,
+            watermark, video_name, options) and the template's variables.
+        script_template: Script for rows without a script or audio, with the row's
+            columns in braces, e.g. "Hi {first_name}!". Empty: every row has its own.
+        video_name_template: Name in Tavus for rows without a video_name, with the row's
+            columns in braces. Empty: the batch's name and the row id. Names must be unique.
+        row_defaults: Video fields every row gets unless it sets them, as JSON, e.g.
+            {"replica_id": "rfe12d8b9597"}.
+        batch_name: Folder of the batch's ledger and results.jsonl under the output
+            prefix. Empty: derived from the row ids, so the same manifest into the same
+            prefix resumes instead of making its videos again.
+        credentials_block: The Tavus Credentials block holding the API key.
+        media_bucket_block: The S3 Bucket block inputs are uploaded to and s3:// inputs
+            (the manifest too) are read with.
+        output_bucket_block: The S3 Bucket block the videos, metadata.json, the ledger
+            and results.jsonl are stored in (None from Python: the media bucket).
+        checks: Invalid rows (fail or skip), dry run, a cap on video minutes, and
+            deleting unfinished videos when the run is cancelled.
+        pacing: Creates in flight and per second, an account-wide concurrency limit,
+            and copies to S3 in flight.
+        chunking: Split the rows into chunk runs that the work pool's workers share.
+        settings: Key prefixes, presigned URL lifetime, and the wait timeout and polling
+            for each video.
 
     Returns:
         :class:`~flows.batch_results.BatchResult`: counts, ``results.jsonl`` URI, rows.
@@ -740,39 +779,38 @@ async def generate_videos(
     Raises:
         InvalidBatch: bad parameters, or bad rows with ``on_invalid_rows="fail"``.
         VideoMinutesExceeded: the estimate is over ``max_video_minutes``.
+
+    Example:
+        >>> generate_videos(
+        ...     "s3://tavus-media/campaigns/welcome.csv",
+        ...     row_defaults={"replica_id": "r79e1c033f"},
+        ...     checks=BatchChecks(dry_run=True),
+        ...     pacing={"creates_per_second": 2},
+        ... )  # doctest: +SKIP
     """
     logger = get_run_logger()
-    settings = _settings(
-        script_template=script_template,
-        video_name_template=video_name_template,
-        row_defaults=dict(row_defaults or {}),
-        on_invalid_rows=on_invalid_rows,
-        batch_name=batch_name,
-        max_concurrent_creates=max_concurrent_creates,
-        creates_per_second=creates_per_second,
-        max_concurrent_stores=max_concurrent_stores,
-        max_video_minutes=max_video_minutes,
-        concurrency_limit_name=concurrency_limit_name,
-        chunk_size=chunk_size,
-        chunk_deployment=chunk_deployment or (current_deployment() if chunk_size else None),
-        chunk_name=chunk_name,
-        credentials_block=credentials_block,
-        media_bucket_block=media_bucket_block,
-        output_bucket_block=output_bucket_block,
-        media_prefix=media_prefix,
-        output_prefix=output_prefix,
-        presign_expiry_seconds=presign_expiry_seconds,
-        wait_timeout_seconds=wait_timeout_seconds,
-        poll_interval_seconds=poll_interval_seconds,
-        max_poll_interval_seconds=max_poll_interval_seconds,
+    run_settings, guards = batch_settings(
+        {
+            "script_template": script_template,
+            "video_name_template": video_name_template,
+            "row_defaults": row_defaults,
+            "batch_name": batch_name,
+            "credentials_block": credentials_block,
+            "media_bucket_block": media_bucket_block,
+            "output_bucket_block": output_bucket_block,
+            "checks": checks,
+            "pacing": pacing,
+            "chunking": chunking,
+            "settings": settings,
+        }
     )
     with tempfile.TemporaryDirectory(prefix="tavus-batch-") as workdir:
-        batch = await validate_batch(manifest, settings, Path(workdir))
+        batch = await validate_batch(manifest, run_settings, Path(workdir))
         estimate = estimate_rows([row.job for row in batch.rows], [row.media for row in batch.rows])
         logger.info("Batch %s: %s", batch.batch_id, estimate.describe())
-        check_budget(estimate, settings.max_video_minutes)
+        check_budget(estimate, run_settings.max_video_minutes)
         invalid = _invalid_rows(batch)
-        if dry_run:
+        if guards.dry_run:
             planned = [
                 RowResult(key=row.key, status="planned", video_name=row.video_name)
                 for row in batch.rows
@@ -787,18 +825,22 @@ async def generate_videos(
         ledger = RunLedger(
             s3_client(batch.output_bucket),
             batch.output_bucket.bucket_name,
-            batch_folder(batch, settings.options.output_prefix),
+            batch_folder(batch, run_settings.options.output_prefix),
         )
-        if settings.chunk_size is not None and settings.chunk_name is None:
+        if run_settings.chunk_size is not None and run_settings.chunk_name is None:
             done = await run_in_chunks(
-                batch, settings, ledger, delete_on_cancel=delete_unfinished_on_cancel
+                batch, run_settings, ledger, delete_on_cancel=guards.delete_unfinished_on_cancel
             )
         else:
-            done = await run_rows(batch, settings, ledger, batch.rows)
+            done = await run_rows(batch, run_settings, ledger, batch.rows)
     order = {row.key: i for i, row in enumerate(batch.rows)}
     rows = sorted(done.values(), key=lambda r: order.get(r.key, len(order))) + invalid
     result = await _report(
-        batch.batch_id, rows, ledger, estimated_minutes=estimate.minutes, chunk_name=chunk_name
+        batch.batch_id,
+        rows,
+        ledger,
+        estimated_minutes=estimate.minutes,
+        chunk_name=run_settings.chunk_name,
     )
     if result.failed:
         counts = ", ".join(f"{n} {name}" for name, n in result.counts.items())
@@ -810,6 +852,7 @@ async def generate_videos(
 
 __all__ = [
     "batch_folder",
+    "batch_settings",
     "create_row_video",
     "delete_unfinished_videos",
     "generate_videos",

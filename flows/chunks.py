@@ -16,8 +16,11 @@ account's create rate. The parent waits, reads each chunk's results (or, for a c
 that crashed, the ledger) and writes one table and one ``results.jsonl``.
 
 Example:
-    >>> generate_videos("s3://in/welcome.csv", chunk_size=200,
-    ...                 concurrency_limit_name="tavus-creates")  # doctest: +SKIP
+    >>> generate_videos(
+    ...     "s3://in/welcome.csv",
+    ...     chunking={"chunk_size": 200},
+    ...     pacing={"concurrency_limit_name": "tavus-creates"},
+    ... )  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -30,9 +33,13 @@ from typing import Any
 from prefect.client.schemas.objects import FlowRun
 from prefect.context import FlowRunContext
 from prefect.deployments import arun_deployment
+from prefect_aws import S3Bucket
 
+from prefect_tavus.blocks import TavusCredentials
+from prefect_tavus.flows.batch_form import BatchChecks, Chunking, Pacing
 from prefect_tavus.flows.batch_results import RowResult, parse_results_jsonl
 from prefect_tavus.flows.batch_validation import BatchSettings, CheckedRow
+from prefect_tavus.flows.form import AdvancedSettings, block_ref
 from prefect_tavus.flows.ledger import RunLedger
 
 CHUNK_POLL_SECONDS = 2.0
@@ -67,18 +74,35 @@ def chunk_manifest(
 def chunk_parameters(
     settings: BatchSettings, batch_id: str, name: str, manifest_uri: str, *, delete_on_cancel: bool
 ) -> dict[str, Any]:
-    """The chunk run's parameters: the parent's, its own manifest, the parent's ledger."""
+    """The chunk run's parameters: the parent's, its own manifest, the parent's ledger.
+
+    Shaped as ``generate_videos``' form, which a deployment enforces: blocks by
+    reference, settings in their groups, "not set" left out rather than ``null``.
+    """
+    options = settings.options
+    groups = {
+        # the parent validated; a row gone bad since fails alone
+        "checks": BatchChecks(on_invalid_rows="skip", delete_unfinished_on_cancel=delete_on_cancel),
+        "pacing": Pacing(
+            max_concurrent_creates=settings.max_concurrent_creates,
+            creates_per_second=settings.creates_per_second,
+            max_concurrent_stores=settings.max_concurrent_stores,
+            concurrency_limit_name=settings.concurrency_limit_name,
+        ),
+        "chunking": Chunking(chunk_name=name),
+        "settings": AdvancedSettings(
+            **options.model_dump(include=set(AdvancedSettings.model_fields))
+        ),
+    }
     return {
-        **settings.options.model_dump(),
         "manifest": manifest_uri,
-        "on_invalid_rows": "skip",  # the parent validated; a row gone bad since fails alone
-        "max_concurrent_creates": settings.max_concurrent_creates,
-        "creates_per_second": settings.creates_per_second,
-        "max_concurrent_stores": settings.max_concurrent_stores,
-        "concurrency_limit_name": settings.concurrency_limit_name,
         "batch_name": batch_id,
-        "chunk_name": name,
-        "delete_unfinished_on_cancel": delete_on_cancel,
+        "credentials_block": block_ref(TavusCredentials, options.credentials_block),
+        "media_bucket_block": block_ref(S3Bucket, options.media_bucket_block),
+        "output_bucket_block": block_ref(
+            S3Bucket, options.output_bucket_block or options.media_bucket_block
+        ),
+        **{key: group.model_dump(mode="json", exclude_none=True) for key, group in groups.items()},
     }
 
 

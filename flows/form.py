@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from prefect import get_client
 from prefect.blocks.core import Block
@@ -33,6 +33,7 @@ from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.errors import InvalidVideoJob, Problem
 from prefect_tavus.flows.media import DEFAULT_MEDIA_PREFIX, DEFAULT_PRESIGN_SECONDS
 from prefect_tavus.flows.outputs import DEFAULT_OUTPUT_PREFIX
+from prefect_tavus.flows.validation import RunOptions, build_options
 
 DEFAULT_TAVUS_BLOCK = "tavus"
 DEFAULT_MEDIA_BLOCK = "tavus-media"
@@ -66,9 +67,21 @@ OutputBucketBlock = Annotated[S3Bucket | str | BlockRef | None, ShownAs(S3Bucket
 """An S3 bucket block, its name, a reference to it, or ``None`` (the media bucket)."""
 
 
+def flow_param(default: Any, title: str, /, **shown: Any) -> Any:
+    """A top-level flow parameter's default and its human title in the form.
+
+    Its description comes from the flow docstring's Args. ``shown`` overrides what the
+    form's JSON schema says (``default=""`` for a ``None`` that an empty box means).
+
+    >>> flow_param(None, "Script template", default="").json_schema_extra
+    {'title': 'Script template', 'default': ''}
+    """
+    return Field(default, json_schema_extra={"title": title, **shown})
+
+
 def block_field(default: str, title: str) -> Any:
     """A block parameter's default (a block name) and its human title in the form."""
-    return Field(default, json_schema_extra={"title": title})
+    return flow_param(default, title)
 
 
 TAVUS_PARAM = block_field(DEFAULT_TAVUS_BLOCK, "Tavus credentials")
@@ -156,23 +169,72 @@ class AdvancedSettings(BaseModel):
     )
 
 
-SETTINGS_PARAM: Any = Field(AdvancedSettings(), json_schema_extra={"title": "Advanced settings"})
+Group = TypeVar("Group", bound=BaseModel)
+"""A nested group of a flow's form (:class:`AdvancedSettings`, the batch's groups)."""
+
+
+def group_param(group: type[BaseModel], title: str) -> Any:
+    """A parameter holding a group of settings: all defaults, titled in the form.
+
+    The form starts from the values each field shows (an empty box where "not set").
+    """
+    fields = group.model_json_schema()["properties"]
+    shown = {name: field["default"] for name, field in fields.items() if "default" in field}
+    return flow_param(group(), title, default=shown)
+
+
+SETTINGS_PARAM: Any = group_param(AdvancedSettings, "Advanced settings")
 """The ``settings`` parameter's default (all defaults) and its title in the form."""
-JOB_PARAM: Any = Field(..., json_schema_extra={"title": "Video"})
+JOB_PARAM: Any = flow_param(..., "Video")
 """The ``job`` parameter: required, titled in the form."""
+
+
+def form_group(model: type[Group], value: Group | Mapping[str, Any] | None, field: str) -> Group:
+    """``value`` (a group of the form: the model, a mapping or ``None``) as ``model``.
+
+    ``None`` gives the defaults; bad values raise one ``InvalidVideoJob`` naming each
+    field as ``<field>.<name>``.
+
+    >>> form_group(AdvancedSettings, {"poll_interval_seconds": 1}, "settings").media_prefix
+    'tavus/media'
+    """
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(dict(value or {}))
+    except (ValidationError, TypeError, ValueError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
+        raise InvalidVideoJob(
+            [Problem(f"{field}." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in errors]
+            or [Problem(field, f"must be a mapping of settings, got {type(value).__name__}")]
+        ) from None
 
 
 def advanced_settings(value: AdvancedSettings | Mapping[str, Any] | None) -> AdvancedSettings:
     """``value`` as :class:`AdvancedSettings` (``None``: defaults); bad -> ``InvalidVideoJob``."""
-    if isinstance(value, AdvancedSettings):
-        return value
-    try:
-        return AdvancedSettings.model_validate(dict(value or {}))
-    except ValidationError as exc:
-        raise InvalidVideoJob(
-            Problem("settings." + ".".join(str(p) for p in e["loc"]), e["msg"])
-            for e in exc.errors()
-        ) from None
+    return form_group(AdvancedSettings, value, "settings")
+
+
+def run_options(
+    credentials_block: object,
+    media_bucket_block: object,
+    output_bucket_block: object,
+    settings: AdvancedSettings | Mapping[str, Any] | None,
+) -> RunOptions:
+    """The flows' blocks (by name) and advanced settings as :class:`RunOptions`.
+
+    ``output_bucket_block=None`` means the media bucket.
+    """
+    return build_options(
+        credentials_block=block_name(credentials_block, TavusCredentials, "credentials_block"),
+        media_bucket_block=block_name(media_bucket_block, S3Bucket, "media_bucket_block"),
+        output_bucket_block=(
+            None
+            if output_bucket_block is None
+            else block_name(output_bucket_block, S3Bucket, "output_bucket_block")
+        ),
+        **advanced_settings(settings).model_dump(),
+    )
 
 
 __all__ = [
@@ -190,7 +252,11 @@ __all__ = [
     "BucketBlock",
     "TavusBlock",
     "advanced_settings",
+    "form_group",
+    "run_options",
     "block_field",
+    "flow_param",
+    "group_param",
     "block_name",
     "block_ref",
 ]

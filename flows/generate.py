@@ -22,17 +22,13 @@ Example:
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from prefect import flow
 from prefect.context import FlowRunContext
 from prefect.utilities.asyncutils import run_coro_as_sync
-from prefect_aws import S3Bucket
 
-from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.batch import run_rows
 from prefect_tavus.flows.batch_validation import BatchSettings, one_row_batch
 from prefect_tavus.flows.failures import EXPECTED, fail_run, quiet_expected_tracebacks
@@ -46,8 +42,7 @@ from prefect_tavus.flows.form import (
     BucketBlock,
     OutputBucketBlock,
     TavusBlock,
-    advanced_settings,
-    block_name,
+    run_options,
 )
 from prefect_tavus.flows.ledger import RetryLedger
 from prefect_tavus.flows.parameters import VideoJob
@@ -107,7 +102,7 @@ def generate_video(
         >>> generate_video(job, settings=slow)  # doctest: +SKIP
     """
     try:
-        options = _options(credentials_block, media_bucket_block, output_bucket_block, settings)
+        options = run_options(credentials_block, media_bucket_block, output_bucket_block, settings)
         result, thumbnail = _make_video(job, options)
     except EXPECTED as exc:
         # an answer about the input or the video, not a bug: one line, no traceback
@@ -117,25 +112,6 @@ def generate_video(
         description=f"Tavus video {result.video_id}: {result.status}",
     )
     return result
-
-
-def _options(
-    credentials_block: object,
-    media_bucket_block: object,
-    output_bucket_block: object,
-    settings: AdvancedSettings | Mapping[str, Any] | None,
-) -> RunOptions:
-    """The flow's parameters besides the job as :class:`RunOptions` (blocks by name)."""
-    return build_options(
-        credentials_block=block_name(credentials_block, TavusCredentials, "credentials_block"),
-        media_bucket_block=block_name(media_bucket_block, S3Bucket, "media_bucket_block"),
-        output_bucket_block=(
-            None
-            if output_bucket_block is None
-            else block_name(output_bucket_block, S3Bucket, "output_bucket_block")
-        ),
-        **advanced_settings(settings).model_dump(),
-    )
 
 
 ROW_KEY = "job"

@@ -74,6 +74,10 @@ def _form(schema: dict[str, Any]) -> WithJsonSchema:
 
 Text = Annotated[str | None, _unset_when(""), _form({"type": "string"})]
 """Free text; empty means not set."""
+WholeNumber = Annotated[int | None, _unset_when(""), _form({"type": "integer", "minimum": 1})]
+"""A positive whole number; empty means not set."""
+Number = Annotated[float | None, _unset_when(""), _form({"type": "number", "exclusiveMinimum": 0})]
+"""A positive number; empty means not set."""
 TavusOnByDefault = Annotated[bool | None, _unset_when(True), _form({"type": "boolean"})]
 """A Tavus switch that is on unless turned off; only ``False`` is sent."""
 Scroll = Annotated[
@@ -98,9 +102,19 @@ Speech = Annotated[
 ]
 
 
-def _shown(default: JsonValue, title: str, description: str) -> Any:
-    """A field that is ``None`` in Python and shows ``default`` in the form."""
-    return Field(None, title=title, description=description, json_schema_extra={"default": default})
+def shown_default(default: JsonValue, title: str, description: str) -> Any:
+    """A field that is ``None`` in Python and shows ``default`` in the form (``None``: empty)."""
+    return Field(
+        None,
+        title=title,
+        description=description,
+        json_schema_extra=_no_default if default is None else {"default": default},
+    )
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """An empty form field, rather than one holding ``null``."""
+    schema.pop("default", None)
 
 
 class VideoJob(BaseModel):
@@ -119,63 +133,63 @@ class VideoJob(BaseModel):
         title="Replica ID",
         description="The replica (stock or your own) that presents the video, e.g. rfe12d8b9597.",
     )
-    speech: Speech = _shown(
+    speech: Speech = shown_default(
         SpeechSource.SCRIPT.value,
         "What the replica says",
         "Script: it speaks the text in Script. Audio: it lip-syncs to the file in Audio "
         "file. Fill in only that one field.",
     )
-    script: Text = _shown(
+    script: Text = shown_default(
         "", "Script", "Text the replica speaks (when What the replica says is Script)."
     )
-    audio: Text = _shown(
+    audio: Text = shown_default(
         "",
         "Audio file",
         "WAV or MP3 the replica lip-syncs to, 3 s to 10 min, under 750 MB (when What the "
         f"replica says is Audio). {MEDIA_SOURCE_HELP}",
     )
-    video_name: Text = _shown(
+    video_name: Text = shown_default(
         "",
         "Video name",
         "Name shown in Tavus. Empty: a unique name made from the flow run.",
     )
-    background: Text = _shown(
+    background: Text = shown_default(
         "",
         "Background video",
         f"MP4, MOV or WebM played behind the replica; empty for none. {MEDIA_SOURCE_HELP}",
     )
-    background_website: Text = _shown(
+    background_website: Text = shown_default(
         "",
         "Background website",
         "Public website (http/https) Tavus records and scrolls behind the replica; "
         "empty for none. Not with a background video.",
     )
-    background_scroll: TavusOnByDefault = _shown(
+    background_scroll: TavusOnByDefault = shown_default(
         True,
         "Scroll the website",
         "With a background website: scroll it (on, Tavus's default) or show its top.",
     )
-    background_scroll_type: Scroll = _shown(
+    background_scroll_type: Scroll = shown_default(
         ScrollType.HUMAN.value,
         "Scroll style",
         "With a background website: human (with pauses, Tavus's default) or smooth.",
     )
-    background_scroll_depth: Depth = _shown(
+    background_scroll_depth: Depth = shown_default(
         ScrollDepth.MIDDLE.value,
         "Scroll depth",
         "With a background website: scroll to the middle (Tavus's default) or the bottom.",
     )
-    background_scroll_return: AtDepth = _shown(
+    background_scroll_return: AtDepth = shown_default(
         ScrollReturn.RETURN.value,
         "At the scroll depth",
         "With a background website: return to the top (Tavus's default) or halt there.",
     )
-    watermark: Text = _shown(
+    watermark: Text = shown_default(
         "",
         "Watermark",
         f"PNG or JPEG laid over the video; empty for none. {MEDIA_SOURCE_HELP}",
     )
-    start_with_wave: TavusOnByDefault = _shown(
+    start_with_wave: TavusOnByDefault = shown_default(
         True,
         "Start with a wave",
         "Open with a wave (stock replicas that support it; on is Tavus's default).",
@@ -190,7 +204,7 @@ class VideoJob(BaseModel):
         title="Transparent background",
         description="Output a WebM with alpha instead of MP4. Needs Fast rendering.",
     )
-    callback_url: Text = _shown(
+    callback_url: Text = shown_default(
         "",
         "Callback URL",
         "http(s) endpoint Tavus POSTs the video to when it is ready or fails; empty for none.",
@@ -251,4 +265,14 @@ def speech_problems(job: VideoJob) -> list[Problem]:
     return problems
 
 
-__all__ = ["MEDIA_ROLES", "MEDIA_SOURCE_HELP", "SpeechSource", "VideoJob", "speech_problems"]
+__all__ = [
+    "MEDIA_ROLES",
+    "MEDIA_SOURCE_HELP",
+    "Number",
+    "SpeechSource",
+    "Text",
+    "VideoJob",
+    "WholeNumber",
+    "shown_default",
+    "speech_problems",
+]

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mutagen.mp4 import MP4
 from prefect.schedules import Cron
 from prefect.utilities.callables import parameter_schema
+from prefect.utilities.schema_tools.validation import validate
 from prefect_aws import S3Bucket
 
 from deployments import create_blocks, demo
 from deployments.stack import ROOT, deployment_specs
 from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows import VideoJob, generate_video, generate_videos
-from prefect_tavus.flows.form import AdvancedSettings
+from prefect_tavus.flows.batch import batch_settings
+from prefect_tavus.flows.batch_form import BatchChecks
+from prefect_tavus.flows.batch_validation import InvalidBatch
+from prefect_tavus.flows.chunks import chunk_parameters
+from prefect_tavus.flows.form import AdvancedSettings, block_ref
 
 
 def test_every_deployment_points_at_its_flow_with_valid_parameters() -> None:
@@ -108,24 +114,23 @@ def _walk(schema: object) -> list[dict]:
     return found
 
 
-def test_the_run_form_is_titled_described_and_has_no_type_toggles() -> None:
-    schema = parameter_schema(generate_video).model_dump()
-    forms = {
-        "": schema,
-        **{f"{k}.": schema["definitions"][k] for k in ("VideoJob", "AdvancedSettings")},
-    }
+def _assert_a_clean_form(flow: Any, groups: tuple[str, ...]) -> dict[str, Any]:
+    """Every parameter (and every field of its groups) titled and described, no anyOf
+    with null anywhere, the blocks as pickers; returns the flow's schema."""
+    schema = parameter_schema(flow).model_dump()
+    forms = {"": schema, **{f"{k}.": schema["definitions"][k] for k in groups}}
     for prefix, form in forms.items():
         for name, prop in form["properties"].items():
             assert prop.get("title") and prop["title"] != name, f"{prefix}{name} has no human title"
             assert prop.get("description"), f"{prefix}{name} has no description"
+            assert "<" not in prop["description"], f"{prefix}{name}: <...> is taken for HTML"
     for node in _walk({k: v for k, v in schema.items() if k != "definitions"}) + _walk(
-        [schema["definitions"]["VideoJob"], schema["definitions"]["AdvancedSettings"]]
+        [schema["definitions"][k] for k in groups]
     ):
         for union in (node.get("anyOf", []), node.get("oneOf", [])):
             assert {"type": "null"} not in union, node
-    job = schema["definitions"]["VideoJob"]["properties"]
-    assert job["speech"]["enum"] == ["script", "audio"]
-    assert job["background_scroll_type"]["enum"] == ["human", "smooth"]
+            assert not union, f"a type toggle: {node}"
+        assert node.get("default", "") is not None, f"a null default shows as 'null': {node}"
     blocks = {
         n: schema["properties"][n]["$ref"] for n in ("credentials_block", "media_bucket_block")
     }
@@ -133,4 +138,83 @@ def test_the_run_form_is_titled_described_and_has_no_type_toggles() -> None:
         "credentials_block": "#/definitions/TavusCredentials",
         "media_bucket_block": "#/definitions/S3Bucket",
     }
+    assert schema["properties"]["output_bucket_block"]["$ref"] == "#/definitions/S3Bucket"
     assert schema["definitions"]["TavusCredentials"]["block_type_slug"] == "tavus-credentials"
+    return schema
+
+
+def test_the_run_form_is_titled_described_and_has_no_type_toggles() -> None:
+    schema = _assert_a_clean_form(generate_video, ("VideoJob", "AdvancedSettings"))
+    job = schema["definitions"]["VideoJob"]["properties"]
+    assert job["speech"]["enum"] == ["script", "audio"]
+    assert job["background_scroll_type"]["enum"] == ["human", "smooth"]
+
+
+def test_the_batch_run_form_groups_its_settings_apart_from_the_manifest() -> None:
+    groups = ("BatchChecks", "Pacing", "Chunking", "AdvancedSettings")
+    schema = _assert_a_clean_form(generate_videos, groups)
+    by_position = sorted(schema["properties"], key=lambda n: schema["properties"][n]["position"])
+    assert by_position[:4] == ["manifest", "script_template", "video_name_template", "row_defaults"]
+    assert schema["required"] == ["manifest"]
+    assert schema["properties"]["manifest"]["type"] == "string"
+    assert {n: schema["properties"][n]["$ref"] for n in ("checks", "pacing", "chunking")} == {
+        "checks": "#/definitions/BatchChecks",
+        "pacing": "#/definitions/Pacing",
+        "chunking": "#/definitions/Chunking",
+    }
+    assert schema["definitions"]["BatchChecks"]["properties"]["on_invalid_rows"]["enum"] == [
+        "fail",
+        "skip",
+    ]
+    # the groups start from what the form shows: empty boxes, not null
+    assert schema["properties"]["pacing"]["default"]["concurrency_limit_name"] == ""
+    assert "chunk_size" not in schema["properties"]["chunking"]["default"]
+
+
+def test_the_batch_deployments_parameters_are_what_the_flow_reads() -> None:
+    for spec in deployment_specs():
+        if spec["entrypoint"] != "prefect_tavus.flows.batch:generate_videos":
+            continue
+        params = spec["parameters"]
+        settings, checks = batch_settings(params)  # the flow's own reading, blocks by $ref
+        assert settings.options.output_bucket_block == "tavus-outputs"
+        assert settings.concurrency_limit_name == "tavus-creates"
+        assert settings.options.output_prefix.startswith("tavus/")
+        assert settings.row_defaults == {"replica_id": "rfe12d8b9597"}
+        assert checks == BatchChecks()
+        _assert_the_server_accepts(params)
+    with pytest.raises(InvalidBatch) as bad:
+        batch_settings({"pacing": {"creates_per_sec": 2}, "settings": "fast"})
+    assert bad.value.fields == ["pacing.creates_per_sec", "settings"]
+
+
+def _assert_the_server_accepts(params: dict[str, Any]) -> None:
+    """What a deployment with ``enforce_parameter_schema`` checks (blocks: by reference)."""
+    schema = parameter_schema(generate_videos).model_dump()
+    for name in ("credentials_block", "media_bucket_block", "output_bucket_block"):
+        assert set(params.get(name, {"$ref": {}})) == {"$ref"}, f"{name} must be a $ref"
+    plain = {k: v for k, v in params.items() if not k.endswith("_block")}
+    validate(plain, schema, raise_on_error=True)
+
+
+def test_a_chunk_runs_parameters_are_the_parents_in_the_flows_form() -> None:
+    parent, _ = batch_settings(
+        {
+            "manifest": "s3://tavus-media/in.csv",
+            "media_bucket_block": {"$ref": {"block_document_slug": "s3-bucket/in"}},
+            "output_bucket_block": None,  # from Python: store in the media bucket
+            "pacing": {"creates_per_second": 2, "concurrency_limit_name": "tavus-creates"},
+            "chunking": {"chunk_size": 3, "chunk_deployment": "generate-videos/x"},
+            "settings": {"output_prefix": "out", "poll_interval_seconds": 1},
+        }
+    )
+    params = chunk_parameters(parent, "b1", "chunk-001", "s3://m/c.jsonl", delete_on_cancel=True)
+    assert set(params) <= set(inspect.signature(generate_videos.fn).parameters)
+    _assert_the_server_accepts(params)
+    assert params["output_bucket_block"] == block_ref(S3Bucket, "in")  # None: the media bucket
+    child, checks = batch_settings(params)
+    assert child.chunk_name == "chunk-001" and child.chunk_size is None
+    assert child.batch_name == "b1"
+    assert child.options == parent.options.model_copy(update={"output_bucket_block": "in"})
+    assert child.creates_per_second == 2 and child.concurrency_limit_name == "tavus-creates"
+    assert checks.on_invalid_rows == "skip" and checks.delete_unfinished_on_cancel

@@ -135,7 +135,7 @@ def test_generate_videos_from_the_api_completes_with_its_table_and_outputs_in_s3
 ) -> None:
     run = run_deployment(
         "generate-videos/from-manifest",
-        parameters={"output_prefix": "tavus/api-batch", "poll_interval_seconds": 0.5},
+        parameters={"settings": {"output_prefix": "tavus/api-batch", "poll_interval_seconds": 0.5}},
         timeout=150,
         poll_interval=1,
     )

@@ -7,15 +7,39 @@ import json
 from typing import Any
 
 from prefect_tavus.flows import BatchResult, generate_videos
+from prefect_tavus.flows.batch_form import BatchChecks, Chunking, Pacing
+from prefect_tavus.flows.form import AdvancedSettings
 from prefect_tavus.tavus_api.simulator import DEFAULT_REPLICA_ID
 from tests.flows.conftest import Env
 
 REPLICA = DEFAULT_REPLICA_ID
+GROUPS = {
+    "checks": BatchChecks,
+    "pacing": Pacing,
+    "chunking": Chunking,
+    "settings": AdvancedSettings,
+}
+"""generate_videos' parameter groups, by parameter name."""
+
+
+def batch_params(env: Env, **overrides: Any) -> dict[str, Any]:
+    """:meth:`Env.params` shaped for ``generate_videos``: each setting in its group.
+
+    >>> batch_params(env, dry_run=True)["checks"]  # doctest: +SKIP
+    {'dry_run': True}
+    """
+    params = env.params(**overrides)
+    for group, model in GROUPS.items():
+        values = {name: params.pop(name) for name in list(params) if name in model.model_fields}
+        if values:
+            params[group] = values
+    return params
 
 
 def run_batch(env: Env, manifest: Any, **overrides: Any) -> tuple[Any, BatchResult | Any]:
-    """Run generate-videos; return (final state, its result or exception)."""
-    params = env.params(**overrides)
+    """Run generate-videos (settings given flat, as :func:`batch_params` groups them);
+    return (final state, its result or exception)."""
+    params = batch_params(env, **overrides)
     state = asyncio.run(generate_videos(manifest, **params, return_state=True))
     return state, state.result(raise_on_failure=False)
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from pathlib import Path
 
 import pytest
 from prefect import get_client
 from prefect.deployments import run_deployment
 from prefect.runner import Runner
 from prefect.states import Cancelling
+from prefect_aws import S3Bucket
 
+from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows import generate_videos
-from tests.flows._batch_support import REPLICA
+from prefect_tavus.flows.form import block_ref
+from tests.flows._batch_support import REPLICA, batch_params
 from tests.flows.conftest import Env
 
 pytestmark = pytest.mark.timeout(150)
@@ -20,10 +25,21 @@ pytestmark = pytest.mark.timeout(150)
 ROWS = [{"id": f"c{i}", "script": f"Hello number {i}"} for i in range(3)]
 
 
-def test_cancelling_deletes_the_batchs_unfinished_videos_when_asked(env: Env) -> None:
+def test_cancelling_deletes_the_batchs_unfinished_videos_when_asked(
+    env: Env, tmp_path: Path
+) -> None:
     env.sim.reset(generation_seconds=60.0)
-    params = env.params(
-        manifest=ROWS, row_defaults={"replica_id": REPLICA}, delete_unfinished_on_cancel=True
+    manifest = tmp_path / "rows.jsonl"
+    manifest.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
+    # as a deployment gets them: blocks by reference (the form's pickers), settings grouped
+    params = batch_params(
+        env,
+        manifest=str(manifest),
+        row_defaults={"replica_id": REPLICA},
+        delete_unfinished_on_cancel=True,
+        credentials_block=block_ref(TavusCredentials, env.credentials_block),
+        media_bucket_block=block_ref(S3Bucket, env.media_bucket_block),
+        output_bucket_block=block_ref(S3Bucket, env.output_bucket_block),
     )
 
     async def scenario() -> None:

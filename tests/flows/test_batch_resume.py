@@ -13,7 +13,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from prefect_tavus.tavus_api.simulator import FaultRule
-from tests.flows._batch_support import REPLICA, creates, run_batch
+from tests.flows._batch_support import REPLICA, batch_params, creates, run_batch
 from tests.flows.conftest import Env
 
 pytestmark = pytest.mark.timeout(180)
@@ -70,7 +70,7 @@ asyncio.run(generate_videos(**params))
 
 def test_rerun_after_sigkill_mid_wait_makes_no_second_video(env: Env) -> None:
     env.sim.reset(generation_seconds=6.0)
-    params = env.params(manifest=ROWS, **TEMPLATE)
+    params = batch_params(env, manifest=ROWS, **TEMPLATE)
     child_env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, json.dumps(params)],
