@@ -25,17 +25,20 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext, SettingsContext
+from prefect.context import FlowRunContext, SettingsContext, SyncClientContext
 from prefect.logging import get_run_logger
 from prefect.states import Failed
 from prefect_aws import S3Bucket
@@ -110,11 +113,12 @@ from prefect_tavus.flows.request import build_request
 from prefect_tavus.flows.row_report import RowReport
 from prefect_tavus.flows.storage import object_key, s3_client
 from prefect_tavus.flows.video import explain_failure, media_urls_of, redactions_for
-from prefect_tavus.tavus_api.client import AsyncTavusClient
+from prefect_tavus.tavus_api.client import AsyncTavusClient, TavusClient
 from prefect_tavus.tavus_api.errors import CreateOutcomeUnknownError, RateLimitError
 from prefect_tavus.tavus_api.models import Video, VideoRequest, VideoStatus
 from prefect_tavus.tavus_api.pacing import CreatePacer
 
+_T = TypeVar("_T")
 _MAX_RATE_LIMITED_CREATES = 30
 PROGRESS_LOG_SECONDS = 30.0
 """A batch logs its counts at most this often (and at the end), not a line per row."""
@@ -288,7 +292,7 @@ async def create_row_video(
 )
 def store_row_video(
     row_key: str,
-    credentials: TavusCredentials,
+    credentials: TavusCredentials | TavusClient,
     video: Video,
     bucket: S3Bucket,
     prefix: str,
@@ -370,6 +374,11 @@ class _BatchRun:
         self.requests: dict[str, dict[str, Any]] = {}
         self.quota = AccountQuota(settings.concurrency_limit_name, logger=self.logger)
         self.progress = _Progress(batch.batch_id, len(batch.rows))
+        # Every row's download goes through one client and every store runs in this
+        # run's own threads: not a client (two TLS contexts) per row, and not the loop's
+        # default executor, where stores would hold up the creates' ledger writes.
+        self.downloads = batch.credentials.get_client()
+        self.pool = ThreadPoolExecutor(settings.max_concurrent_stores, "store-video")
 
     def redactions(self, key: str) -> dict[str, str]:
         return redactions_for(list(self.presigned.get(key, {}).values()))
@@ -404,6 +413,11 @@ class _BatchRun:
         finally:
             watcher.close()
 
+    async def in_pool(self, call: Callable[[], _T]) -> _T:
+        """``call()`` in the stores' threads, in this context (the flow run's, for task runs)."""
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, call)
+
     async def store(self, row: CheckedRow, video: Video) -> None:
         async with self.store_limit:
             try:
@@ -416,16 +430,18 @@ class _BatchRun:
                     transparent=row.job.transparent_background,
                     upstream=[replica_asset(row.job.replica_id), *(m.uri for m in signed.values())],
                 )
-                outputs = await asyncio.to_thread(
-                    store,
-                    row.key,
-                    self.batch.credentials,
-                    video,
-                    self.batch.output_bucket,
-                    self.options.output_prefix,
-                    request=self.requests.get(row.key),
-                    inputs=input_records(row.media, self.presigned.get(row.key, {})),
-                    redactions=self.redactions(row.key),
+                outputs = await self.in_pool(
+                    partial(
+                        store,
+                        row.key,
+                        self.downloads,
+                        video,
+                        self.batch.output_bucket,
+                        self.options.output_prefix,
+                        request=self.requests.get(row.key),
+                        inputs=input_records(row.media, self.presigned.get(row.key, {})),
+                        redactions=self.redactions(row.key),
+                    )
                 )
             except Exception as exc:  # one row's failure never fails the others
                 await self.fail(row, video.video_id, exc)
@@ -441,7 +457,7 @@ class _BatchRun:
                 size_bytes=outputs.video.size_bytes,
                 sha256=outputs.video.sha256,
             )
-            await asyncio.to_thread(self.ledger.record_stored, result)
+            await self.in_pool(partial(self.ledger.record_stored, result))
             self.results[row.key] = result
             self.progress.note(self.results)
             await self.report.stored(row, video, outputs)
@@ -557,6 +573,11 @@ async def run_rows(
             run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
             await asyncio.to_thread(ledger.record_run, run_id)
         run = _BatchRun(batch, settings, ledger, presigned, report)
+        stack.enter_context(run.downloads)
+        stack.callback(run.pool.shutdown)
+        # One Prefect client for every store task run: a sync task run in a thread
+        # without one opens its own (and a TLS context) per row.
+        stack.enter_context(SyncClientContext.get_or_create())
         watcher = client.watch_videos(
             poll_interval=options.poll_interval_seconds,
             max_poll_interval=options.max_poll_interval_seconds,
