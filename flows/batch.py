@@ -766,6 +766,10 @@ async def generate_videos(
 ) -> BatchResult:
     """Make one Tavus video per manifest row and store each in S3; resumable and paced.
 
+    The settings groups (``checks``, ``pacing``, ``chunking``, ``settings``) take a model
+    or a mapping of the fields to change. From Python, ``output_bucket_block=None``
+    stores in the media bucket.
+
     Args:
         manifest: The rows: a CSV or JSONL file as an s3:// URI (read with the media
             bucket block's credentials) or a path on the worker. Each row has a unique id,
@@ -784,7 +788,7 @@ async def generate_videos(
         media_bucket_block: The S3 Bucket block inputs are uploaded to and s3:// inputs
             (the manifest too) are read with.
         output_bucket_block: The S3 Bucket block the videos, metadata.json, the ledger
-            and results.jsonl are stored in (None from Python: the media bucket).
+            and results.jsonl are stored in.
         checks: Invalid rows (fail or skip), dry run, a cap on video minutes, and
             deleting unfinished videos when the run is cancelled.
         pacing: Creates in flight and per second, an account-wide concurrency limit,

@@ -31,8 +31,8 @@ def batch_params(env: Env, **overrides: Any) -> dict[str, Any]:
     params = env.params(**overrides)
     for group, model in GROUPS.items():
         values = {name: params.pop(name) for name in list(params) if name in model.model_fields}
-        if values:
-            params[group] = values
+        if values:  # beside what the caller gave for the group itself
+            params[group] = {**values, **params.get(group, {})}
     return params
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from prefect_aws import S3Bucket
 
+from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.batch_validation import InvalidBatch
 from prefect_tavus.flows.estimate import VideoMinutesExceeded
 from tests.flows._batch_support import REPLICA, creates, results_file, run_batch
@@ -119,3 +121,29 @@ def test_a_429_storm_slows_creates_without_losing_or_doubling_rows(env: Env) -> 
     stats = env.sim.stats()
     assert stats["requests"]["POST /v2/videos"].get("429", 0) > 0
     assert creates(env) == len(rows) and env.videos_created() == len(rows)
+
+
+def test_blocks_chosen_in_the_form_by_id_and_bad_groups_named_by_their_place(env: Env) -> None:
+    # the run form's block picker sends {"$ref": {"block_document_id": ...}}
+    ids = {
+        "credentials_block": TavusCredentials.load(env.credentials_block)._block_document_id,
+        "media_bucket_block": S3Bucket.load(env.media_bucket_block)._block_document_id,
+        "output_bucket_block": S3Bucket.load(env.output_bucket_block)._block_document_id,
+    }
+    refs = {name: {"$ref": {"block_document_id": str(i)}} for name, i in ids.items()}
+    rows = [{"id": "1", "script": "Hello"}]
+    state, result = run_batch(env, rows, row_defaults={"replica_id": REPLICA}, dry_run=True, **refs)
+    assert state.is_completed(), state.message
+    assert result.counts["planned"] == 1
+    requests_before = env.sim.stats()["requests_total"]  # the dry run's replica check
+
+    state, error = run_batch(
+        env,
+        rows,
+        row_defaults={"replica_id": REPLICA},
+        pacing={"creates_per_sec": 2},
+        settings={"wait_timeout_seconds": "an hour"},
+    )
+    assert state.is_failed() and isinstance(error, InvalidBatch)
+    assert error.fields == ["pacing.creates_per_sec", "settings.wait_timeout_seconds"]
+    assert env.sim.stats()["requests_total"] == requests_before and env.keys() == []
