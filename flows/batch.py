@@ -6,8 +6,9 @@ validate every row (blocks once, replicas once) -> estimate (``dry_run``,
 ledger before waiting -> one waiter for every pending video -> streamed copies to S3
 with bounded concurrency -> table artifact and ``results.jsonl``.
 
-Prefect bookkeeping stays bounded per row: one ``create-video[<row>]`` and one
-``store-video[<row>]`` task run per row, no task run per poll, logs only when a row
+Prefect bookkeeping stays bounded per row: one ``create-video[<row>]`` task run per
+row (stores run without one in a batch, see ``RowReport.store_task_runs``; one video
+keeps its ``store-video[job]`` and assets), no task run per poll, logs only when a row
 changes, one table artifact per run. Row state lives in S3 (the ledger), so a Prefect
 API outage loses no row and any worker can resume any row.
 
@@ -120,6 +121,8 @@ from prefect_tavus.tavus_api.pacing import CreatePacer
 
 _T = TypeVar("_T")
 _MAX_RATE_LIMITED_CREATES = 30
+_STORE_RETRIES = 2
+_STORE_RETRY_SECONDS = 5.0
 PROGRESS_LOG_SECONDS = 30.0
 """A batch logs its counts at most this often (and at the end), not a line per row."""
 
@@ -287,8 +290,8 @@ async def create_row_video(
     task_run_name="store-video[{row_key}]",
     cache_policy=NO_CACHE,
     persist_result=False,
-    retries=2,
-    retry_delay_seconds=5,
+    retries=_STORE_RETRIES,
+    retry_delay_seconds=_STORE_RETRY_SECONDS,
 )
 def store_row_video(
     row_key: str,
@@ -418,19 +421,33 @@ class _BatchRun:
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, call)
 
+    async def retried(self, call: Callable[[], _T]) -> _T:
+        """``call()`` in the stores' threads, retried as the ``store-video`` task would be."""
+        for _ in range(_STORE_RETRIES):
+            try:
+                return await self.in_pool(call)
+            except Exception:  # any error, as a task's retries
+                await asyncio.sleep(_STORE_RETRY_SECONDS)
+        return await self.in_pool(call)
+
     async def store(self, row: CheckedRow, video: Video) -> None:
         async with self.store_limit:
             try:
                 signed = self.presigned.get(row.key, {})
-                store = materializing(  # the stored video and metadata.json as assets
-                    store_row_video,
-                    self.batch.output_bucket,
-                    self.options.output_prefix,
-                    video,
-                    transparent=row.job.transparent_background,
-                    upstream=[replica_asset(row.job.replica_id), *(m.uri for m in signed.values())],
-                )
-                outputs = await self.in_pool(
+                store: Callable[..., StoredOutputs] = store_row_video.fn
+                if self.report.store_task_runs:
+                    store = materializing(  # the stored video and metadata.json as assets
+                        store_row_video,
+                        self.batch.output_bucket,
+                        self.options.output_prefix,
+                        video,
+                        transparent=row.job.transparent_background,
+                        upstream=[
+                            replica_asset(row.job.replica_id),
+                            *(m.uri for m in signed.values()),
+                        ],
+                    )
+                outputs = await (self.in_pool if self.report.store_task_runs else self.retried)(
                     partial(
                         store,
                         row.key,

@@ -167,7 +167,7 @@ def write_outputs(
 ) -> StoredOutputs:
     """Stream the ready video and its thumbnails into S3, then write ``metadata.json``.
 
-    Both flows store through this (in their ``store-video[<row>]`` task), with one open
+    Both flows store through this (one video in its ``store-video[job]`` task), with one open
     :class:`~tavus_api.client.TavusClient` as ``credentials`` for all of a run's rows
     (a block makes a client per call). Files go under
     ``<prefix>/<video_id>/``; ``request`` (without secrets) and ``inputs`` (the uploaded

@@ -103,6 +103,7 @@ class VideoReport(RowReport):
 
     verbose = True  # the ready video carries its thumbnails: one read, one video
     progress_lines = False  # its own lines say more than "1 created of 1 rows"
+    store_task_runs = True  # one video: its store-video[job] task run and assets
 
     def __init__(self) -> None:
         self.logger = get_run_logger()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.events.worker import EventsWorker
 from prefect_aws import S3Bucket
 
 from prefect_tavus.blocks import TavusCredentials
@@ -147,3 +152,25 @@ def test_blocks_chosen_in_the_form_by_id_and_bad_groups_named_by_their_place(env
     assert state.is_failed() and isinstance(error, InvalidBatch)
     assert error.fields == ["pacing.creates_per_sec", "settings.wait_timeout_seconds"]
     assert env.sim.stats()["requests_total"] == requests_before and env.keys() == []
+
+
+def test_each_row_has_one_create_video_task_run_and_stores_have_none(env: Env) -> None:
+    rows = [{"id": "ada", "first_name": "Ada"}, {"id": "bob", "first_name": "Bob"}]
+    state, result = run_batch(
+        env, rows, script_template="Hi {first_name}!", row_defaults={"replica_id": REPLICA}
+    )
+    assert state.is_completed() and result.counts["stored"] == 2
+    flow_runs = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    EventsWorker.drain_all(timeout=10)  # task runs reach the API as events
+    deadline = time.monotonic() + 20
+    with get_client(sync_client=True) as client:
+        while True:
+            names = sorted(run.name for run in client.read_task_runs(flow_run_filter=flow_runs))
+            per_row = [n for n in names if n.startswith(("create-video", "store-video"))]
+            if len(per_row) >= 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        time.sleep(1)  # a store-video task run would be recorded by now
+        names = sorted(run.name for run in client.read_task_runs(flow_run_filter=flow_runs))
+        per_row = [n for n in names if n.startswith(("create-video", "store-video"))]
+    assert per_row == ["create-video[ada]", "create-video[bob]"]
