@@ -5,8 +5,9 @@ a ``prefect server`` (UI and API on ``SERVE_PORT``, default 4200), the blocks th
 deployments name (``tavus``, ``tavus-aws``, ``tavus-media``, ``tavus-outputs``) pointing at
 the simulator and the S3 server, the ``tavus`` process work pool and the ``tavus-creates``
 global concurrency limit, the sample manifest (``deployments/sample-manifest.csv``, 3
-rows) at the ``generate-videos`` deployments' manifest locations, the ``tavus-alerts`` notification block (a local inbox
-that prints each alert) and the ``tavus-video-failed`` automation
+rows) at the ``generate-videos`` deployments' manifest locations, the ``tavus-alerts``
+notification block (a local inbox that prints each alert) and the ``tavus-video-failed``
+automation
 (:mod:`deployments.automations`), every deployment of ``deployments/prefect.yaml``
 (``prefect deploy --all``) and a process worker. It prints the UI address and stops
 everything on Ctrl-C or SIGTERM.

@@ -106,9 +106,7 @@ def test_retry_after_a_wait_that_timed_out_reattaches_to_the_same_video(
     assert {VIDEO_TIMED_OUT, VIDEO_STORED} <= {e["event"] for e in seen.events}
 
 
-def test_errors_while_waiting_do_not_fail_the_run_or_create_again(
-    env: Env, media: Media
-) -> None:
+def test_errors_while_waiting_do_not_fail_the_run_or_create_again(env: Env, media: Media) -> None:
     # two status reads fail (the client retries once): the one waiter reads again later
     env.sim.set_faults([FaultRule(route=WAIT_GET, kind="server_error", status_code=503, count=2)])
     job = VideoJob(replica_id=DEFAULT_REPLICA_ID, audio=str(media.wav))
