@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 import sys
 import time
 from types import SimpleNamespace
@@ -44,8 +43,6 @@ def run_flow(payload: dict[str, Any]) -> dict[str, Any]:
     from prefect_tavus import flows
 
     flow = getattr(flows, payload["flow"])
-    # The flow's INFO logs still reach the Prefect API; only the terminal is spared.
-    logging.getLogger("prefect").setLevel(logging.WARNING)
     before = memory_now()
     started = time.perf_counter()
     state = flow(**payload["kwargs"], return_state=True)

@@ -1,12 +1,16 @@
 """The batch without Prefect: the same client code as ``generate-videos`` in a plain
 asyncio loop, the yardstick of the orchestration-overhead figure.
 
-Creates go through :class:`~prefect_tavus.tavus_api.pacing.CreatePacer` (the flow's
-defaults: 4 in flight, the account's rate), every video is waited on by one
-``AsyncTavusClient.watch_videos`` watcher (the flow's polling settings), and each ready
-video is copied into S3 like ``store_outputs`` does (video and thumbnails streamed with
-``copy_to_s3``, duration read back, ``metadata.json`` last), at most
-``max_concurrent_stores`` at once in threads. No ledger, no task runs, no logs.
+It does the flow's work for each row, with the flow's own functions: a create paced by
+:class:`~prefect_tavus.tavus_api.pacing.CreatePacer` (4 in flight, the account's rate),
+its ``video_id`` written to a :class:`~prefect_tavus.flows.ledger.RunLedger` at once,
+one ``AsyncTavusClient.watch_videos`` watcher for every video (the flow's polling
+settings, ``poll_seconds``), and each ready video stored by
+:func:`~prefect_tavus.flows.outputs.write_outputs` (video, thumbnails, duration,
+``metadata.json`` last) with one shared download client,
+``max_concurrent_stores`` at once in as many threads, then recorded as stored in the
+ledger. What it leaves out is Prefect: no flow or task runs, states, events, logs,
+artifacts, block loads or validation.
 
 Run by :mod:`benchmarks.scenarios` as ``python -m benchmarks._plain_child PAYLOAD REPORT``.
 """
@@ -14,70 +18,58 @@ Run by :mod:`benchmarks.scenarios` as ``python -m benchmarks._plain_child PAYLOA
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
+from prefect_aws import AwsCredentials, S3Bucket
+from pydantic import SecretStr
 
 from benchmarks._child import memory_now, read_args, write_report
 from benchmarks._threads_child import LOCAL_AWS
-from prefect_tavus.flows.outputs import copy_to_s3, measure_duration
+from prefect_tavus.flows.batch_results import RowResult
+from prefect_tavus.flows.ledger import RunLedger
+from prefect_tavus.flows.outputs import write_outputs
+from prefect_tavus.flows.storage import s3_client
 from prefect_tavus.tavus_api import AsyncTavusClient, TavusClient, Video, VideoRequest
 from prefect_tavus.tavus_api.pacing import CreatePacer
 
 MAX_IN_FLIGHT = 4
-POLL_SECONDS = 5.0
 MAX_POLL_SECONDS = 30.0
 
 
-def store(payload: dict[str, Any], s3: Any, tavus: TavusClient, key: str, video: Video) -> int:
-    """Copy one ready video and its thumbnails, then write metadata.json; returns bytes."""
-    bucket = payload["bucket"]
-    folder = f"{payload['prefix']}/{video.video_id}"
-    assert video.download_url, video
-    main = copy_to_s3(
-        tavus,
-        s3,
-        video.download_url,
-        bucket,
-        lambda ext: f"{folder}/{video.video_id}.{ext}",
-        default_ext="mp4",
+def output_bucket(payload: dict[str, Any]) -> S3Bucket:
+    """The output bucket as an in-memory block (nothing is loaded from Prefect)."""
+    credentials = AwsCredentials(
+        aws_access_key_id=LOCAL_AWS["aws_access_key_id"],
+        aws_secret_access_key=SecretStr(LOCAL_AWS["aws_secret_access_key"]),
+        region_name=LOCAL_AWS["region_name"],
+        aws_client_parameters={"endpoint_url": payload["s3_endpoint"]},
     )
-    files = {"video": main.model_dump()}
-    for name, url, ext in (
-        ("thumbnail", video.still_image_thumbnail_url, "jpg"),
-        ("gif_thumbnail", video.gif_thumbnail_url, "gif"),
-    ):
-        if url:
-            files[name] = copy_to_s3(
-                tavus, s3, url, bucket, lambda _e, x=ext: f"{folder}/thumbnail.{x}", default_ext=ext
-            ).model_dump()
-    metadata = {
-        "row": key,
-        "video": video.model_dump(mode="json"),
-        "files": files,
-        "duration_seconds": measure_duration(s3, main),
-    }
-    s3.put_object(Bucket=bucket, Key=f"{folder}/metadata.json", Body=json.dumps(metadata).encode())
-    return main.size_bytes
+    return S3Bucket(bucket_name=payload["bucket"], credentials=credentials)
 
 
 async def run(payload: dict[str, Any]) -> dict[str, int]:
     """Every row: paced create, one watcher, bounded stores. Returns counts by outcome."""
-    s3 = boto3.client("s3", endpoint_url=payload["s3_endpoint"], **LOCAL_AWS)
+    bucket = output_bucket(payload)
+    prefix = payload["prefix"]
+    ledger = RunLedger(s3_client(bucket), bucket.bucket_name, f"{prefix}/batches/plain")
     pacer = CreatePacer(max_in_flight=MAX_IN_FLIGHT, per_second=payload["creates_per_second"])
-    stores = asyncio.Semaphore(int(payload["max_concurrent_stores"]))
+    workers = int(payload["max_concurrent_stores"])
+    stores = asyncio.Semaphore(workers)
+    loop = asyncio.get_running_loop()
     counts = {"stored": 0, "failed": 0}
-    with TavusClient(payload["api_key"], base_url=payload["base_url"]) as downloads:
+    with (
+        ThreadPoolExecutor(workers) as pool,
+        TavusClient(payload["api_key"], base_url=payload["base_url"]) as downloads,
+    ):
         async with AsyncTavusClient(payload["api_key"], base_url=payload["base_url"]) as client:
+            poll = float(payload["poll_seconds"])
             watcher = client.watch_videos(
-                poll_interval=POLL_SECONDS,
-                max_poll_interval=MAX_POLL_SECONDS,
-                first_poll_delay=POLL_SECONDS,
+                poll_interval=poll, max_poll_interval=MAX_POLL_SECONDS, first_poll_delay=poll
             )
-            rows_by_video: dict[str, str] = {}
+            rows: dict[str, dict[str, str]] = {}
 
             async def create(row: dict[str, str]) -> None:
                 request = VideoRequest(
@@ -87,7 +79,10 @@ async def run(payload: dict[str, Any]) -> dict[str, int]:
                 )
                 async with pacer.slot():
                     video = await client.create_video(request, on_rate_limited=pacer.pause_for)
-                rows_by_video[video.video_id] = row["id"]
+                await asyncio.to_thread(
+                    ledger.record_created, row["id"], video.video_id, row["video_name"]
+                )
+                rows[video.video_id] = row
                 watcher.add(video.video_id, timeout_seconds=3600)
 
             async def create_all() -> None:
@@ -96,17 +91,33 @@ async def run(payload: dict[str, Any]) -> dict[str, int]:
                 finally:
                     watcher.close()
 
-            async def keep(key: str, video: Video) -> None:
+            def store(row: dict[str, str], video: Video) -> None:
+                outputs = write_outputs(downloads, video, bucket, prefix)
+                ledger.record_stored(
+                    RowResult(
+                        key=row["id"],
+                        status="stored",
+                        video_id=video.video_id,
+                        video_name=row["video_name"],
+                        duration_seconds=outputs.duration_seconds,
+                        video_uri=outputs.video.uri,
+                        metadata_uri=outputs.metadata_uri,
+                        size_bytes=outputs.video.size_bytes,
+                        sha256=outputs.video.sha256,
+                    )
+                )
+
+            async def keep(row: dict[str, str], video: Video) -> None:
                 async with stores:
-                    await asyncio.to_thread(store, payload, s3, downloads, key, video)
+                    await loop.run_in_executor(pool, store, row, video)
                 counts["stored"] += 1
 
             creating = asyncio.create_task(create_all())
             copies = []
             async for outcome in watcher:
                 if outcome.ok and outcome.video is not None:
-                    key = rows_by_video[outcome.video_id]
-                    copies.append(asyncio.create_task(keep(key, outcome.video)))
+                    row = rows[outcome.video_id]
+                    copies.append(asyncio.create_task(keep(row, outcome.video)))
                 else:
                     counts["failed"] += 1
             await creating

@@ -7,8 +7,8 @@
   (Prefect's default), whose log is kept to count "database is locked" answers.
 
 Example:
-    >>> with simulator({"generation_seconds": 5}) as sim, moto_server() as s3:  # doctest: +SKIP
-    ...     sim.reset(quota_creates_per_second=20)
+    >>> with together(simulator({"generation_seconds": 5}), moto_server()) as (sim, s3):
+    ...     sim.reset(quota_creates_per_second=20)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,6 @@ class PrefectServer:
             "PREFECT_HOME": str(self.home),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_LOCAL_STORAGE_PATH": str(self.home / "storage"),
-            "PREFECT_LOGGING_LEVEL": "WARNING",
         }
 
     def database_locked_count(self) -> int:
@@ -190,7 +190,8 @@ def prefect_server() -> Iterator[PrefectServer]:
                     "--no-late-runs",
                     "--analytics-off",
                 ],
-                env={**server.env, "PREFECT_API_URL": ""},
+                # a quiet server log; a measured flow logs as it would anywhere
+                env={**server.env, "PREFECT_API_URL": "", "PREFECT_LOGGING_LEVEL": "WARNING"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=home,
@@ -202,6 +203,22 @@ def prefect_server() -> Iterator[PrefectServer]:
                 stop(process)
 
 
+@contextmanager
+def together(*managers: AbstractContextManager[Any]) -> Iterator[list[Any]]:
+    """Enter ``managers`` at once, each in a thread (their servers start in parallel);
+    yields what each gave and exits them in reverse order. If one fails to start, the
+    others that started are stopped and its error is raised.
+    """
+    with ExitStack() as stack:
+        with ThreadPoolExecutor(len(managers)) as pool:
+            entered = [pool.submit(manager.__enter__) for manager in managers]
+            wait(entered)
+        for manager, future in zip(managers, entered, strict=True):
+            if future.exception() is None:
+                stack.push(manager)
+        yield [future.result() for future in entered]
+
+
 __all__ = [
     "PrefectServer",
     "Simulator",
@@ -210,4 +227,5 @@ __all__ = [
     "prefect_server",
     "simulator",
     "stop",
+    "together",
 ]

@@ -30,6 +30,7 @@ from benchmarks._services import (
     moto_server,
     prefect_server,
     simulator,
+    together,
 )
 from benchmarks.settings import BenchSettings
 from prefect_tavus.tavus_api.simulator.replicas import DEFAULT_REPLICA_ID
@@ -127,10 +128,10 @@ class Bench:
     @contextmanager
     def start(cls, settings: BenchSettings) -> Iterator[Bench]:
         with ExitStack() as stack:
-            sim = stack.enter_context(simulator(settings.simulator_config()))
+            sim, s3_endpoint, prefect = stack.enter_context(
+                together(simulator(settings.simulator_config()), moto_server(), prefect_server())
+            )
             observer = stack.enter_context(Observer(sim.base_url))
-            s3_endpoint = stack.enter_context(moto_server())
-            prefect = stack.enter_context(prefect_server())
             saved = run_child(
                 "benchmarks._flow_child",
                 {
@@ -221,14 +222,18 @@ class Bench:
 
     def batch_kwargs(self, rows: list[dict[str, str]], prefix: str, **extra: Any) -> dict[str, Any]:
         """Keyword arguments of ``generate_videos`` for ``rows`` stored under ``prefix``:
-        the account's rate as ``creates_per_second``, every other knob at its default."""
+        the account's rate as ``creates_per_second``, the plain loop's copies in flight
+        and polling, every other knob at its default."""
         s = self.settings
         return {
             "manifest": [{**row, "video_name": video_name(prefix, row)} for row in rows],
             "row_defaults": {"replica_id": DEFAULT_REPLICA_ID},
             "script_template": s.script_template,
-            "settings": {"output_prefix": f"bench/{prefix}"},
-            "pacing": {"creates_per_second": s.quota_creates_per_second},
+            "settings": {"output_prefix": f"bench/{prefix}", **self._polling()},
+            "pacing": {
+                "creates_per_second": s.quota_creates_per_second,
+                "max_concurrent_stores": s.max_concurrent_stores,
+            },
             **self.blocks,
             **extra,
         }
@@ -263,6 +268,7 @@ class Bench:
             "flow": "generate_video",
             "kwargs": {
                 "job": {"replica_id": DEFAULT_REPLICA_ID, "script": script},
+                "settings": self._polling(),
                 **self.blocks,
             },
         }
@@ -281,6 +287,11 @@ class Bench:
             "poll_seconds": self.settings.baseline_poll_seconds,
         }
         return self._measure("threads-baseline", len(rows), "benchmarks._threads_child", payload)
+
+    def _polling(self) -> dict[str, float]:
+        """The flows' polling settings of this run (the flows' defaults in a full run)."""
+        poll = self.settings.poll_seconds
+        return {"poll_interval_seconds": poll, "max_poll_interval_seconds": max(poll, 30.0)}
 
     def _direct_payload(self, rows: list[dict[str, str]], prefix: str) -> dict[str, Any]:
         s = self.settings
@@ -301,6 +312,7 @@ class Bench:
             "prefix": f"bench/{prefix}",
             "creates_per_second": s.quota_creates_per_second,
             "max_concurrent_stores": s.max_concurrent_stores,
+            "poll_seconds": s.poll_seconds,
         }
 
     def killed_mid_wait(self) -> Callable[[], bool]:

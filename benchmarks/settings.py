@@ -42,8 +42,12 @@ class BenchSettings:
     """Seconds after the last create before the SIGKILL (the videos still generate)."""
     baseline_threads: int = 10
     baseline_poll_seconds: float = 5.0
+    poll_seconds: float = 5.0
+    """First status read after a create, and the poll interval: the flow and the plain
+    loop alike (the flows' default)."""
     max_concurrent_stores: int = 8
-    """Copies to S3 at once in the plain loop (the flow's own default is its own)."""
+    """Copies to S3 at once, told to the flow (``pacing.max_concurrent_stores``) and the
+    plain loop alike."""
     script_template: str = "Hi {first_name}, thank you for joining us this week."
     child_timeout: float = 3600.0
     quick_mode: bool = False
@@ -54,14 +58,20 @@ class BenchSettings:
 
     @classmethod
     def quick(cls) -> BenchSettings:
-        """About 100 rows and a small output: the whole run in under a minute."""
+        """About 100 rows, a small output, 1 s videos read every second: the whole run in
+        about a minute."""
         return cls(
             rows=100,
+            generation_seconds=1.0,
+            generation_jitter_seconds=0.25,
+            poll_seconds=1.0,
+            baseline_poll_seconds=1.0,
             small_rows=10,
             baseline_rows=10,
             big_output_bytes=64 * MIB,
             lookup_existing_videos=5000,
             sigkill_rows=10,
+            sigkill_after_created_s=0.3,  # the 1 s videos are still generating
             child_timeout=300.0,
             quick_mode=True,
         )
