@@ -20,11 +20,28 @@ from typing import Any
 from prefect.logging import get_run_logger
 
 from prefect_tavus.flows.batch_validation import CheckedRow
+from prefect_tavus.flows.events import VIDEO_FAILED, emit_video_event
 from prefect_tavus.flows.outputs import StoredOutputs
+from prefect_tavus.tavus_api.errors import NotFoundError, VideoDeletedError, VideoFailedError
 from prefect_tavus.tavus_api.models import Video
 
 RequestBody = Mapping[str, Any] | None
 """A create's API body with media URLs shown as ``s3://`` URIs (``None``: not sent now)."""
+
+
+def emit_failed_event(video_id: str, video_name: str | None, error: BaseException) -> None:
+    """Emit ``tavus.video.failed`` if Tavus failed or deleted the video.
+
+    Nothing for a timeout (``tavus.video.timed_out`` comes with the run's failure) or a
+    failed store: the video itself is fine there. ``status_details`` is already redacted.
+    """
+    if isinstance(error, VideoFailedError):
+        payload: dict[str, Any] = {"status": "error", "status_details": error.status_details}
+    elif isinstance(error, VideoDeletedError | NotFoundError):
+        payload = {"status": "deleted"}
+    else:
+        return
+    emit_video_event(VIDEO_FAILED, video_id, video_name, payload)
 
 
 class RowReport:
@@ -52,12 +69,18 @@ class RowReport:
     async def failed(
         self, row: CheckedRow, video_id: str | None, error: BaseException, message: str
     ) -> None:
-        """The row failed with ``error``; ``message`` is its text without secrets."""
+        """The row failed with ``error``; ``message`` is its text without secrets.
+
+        A video Tavus failed or deleted also gets ``tavus.video.failed``, so an automation on
+        that event covers batch rows as it covers single videos.
+        """
         where = f"video {video_id}" if video_id else "create"
         get_run_logger().warning("Row %s: %s failed: %s", row.key, where, message)
+        if video_id is not None:
+            emit_failed_event(video_id, row.video_name, error)
 
     async def stored(self, row: CheckedRow, video: Video, outputs: StoredOutputs) -> None:
         """The row's outputs and ``metadata.json`` are in S3."""
 
 
-__all__ = ["RequestBody", "RowReport"]
+__all__ = ["RequestBody", "RowReport", "emit_failed_event"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from prefect.artifacts import (
@@ -34,7 +33,6 @@ from prefect_tavus.flows.batch_validation import CheckedRow
 from prefect_tavus.flows.errors import MediaUrlExpiredError
 from prefect_tavus.flows.events import (
     VIDEO_CREATED,
-    VIDEO_FAILED,
     VIDEO_READY,
     VIDEO_STORED,
     emit_video_event,
@@ -42,8 +40,8 @@ from prefect_tavus.flows.events import (
 from prefect_tavus.flows.media import PresignedMedia
 from prefect_tavus.flows.outputs import StoredOutputs
 from prefect_tavus.flows.redact import redact
-from prefect_tavus.flows.row_report import RequestBody, RowReport
-from prefect_tavus.tavus_api.errors import NotFoundError, VideoDeletedError, VideoFailedError
+from prefect_tavus.flows.row_report import RequestBody, RowReport, emit_failed_event
+from prefect_tavus.tavus_api.errors import VideoFailedError
 from prefect_tavus.tavus_api.models import Video, VideoStatus
 
 
@@ -167,15 +165,8 @@ class VideoReport(RowReport):
     ) -> None:
         """Keep the error to raise (the flow logs it once); emit ``tavus.video.failed``."""
         self.error = error
-        if video_id is None:
-            return
-        if isinstance(error, VideoFailedError):  # its details are redacted (explain_failure)
-            payload: dict[str, Any] = {"status": "error", "status_details": error.status_details}
-        elif isinstance(error, VideoDeletedError | NotFoundError):
-            payload = {"status": "deleted"}
-        else:
-            return  # a timeout (tavus.video.timed_out comes with the run's failure) or a store
-        emit_video_event(VIDEO_FAILED, video_id, self._name(None) or row.video_name, payload)
+        if video_id is not None:
+            emit_failed_event(video_id, self._name(None) or row.video_name, error)
 
     async def stored(self, row: CheckedRow, video: Video, outputs: StoredOutputs) -> None:
         """Log where the files are and emit ``tavus.video.stored``."""

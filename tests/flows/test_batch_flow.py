@@ -14,6 +14,7 @@ from prefect_tavus.blocks import TavusCredentials
 from prefect_tavus.flows.batch_validation import InvalidBatch
 from prefect_tavus.flows.estimate import VideoMinutesExceeded
 from tests.flows._batch_support import REPLICA, creates, results_file, run_batch
+from tests.flows._observe import read_video_events
 from tests.flows.conftest import Env, Media
 
 pytestmark = pytest.mark.timeout(120)
@@ -60,6 +61,13 @@ def test_good_bad_and_failing_rows_end_in_one_table_and_a_failed_state(
     written = {row["key"]: row for row in results_file(env, result)}
     assert {k: r["status"] for k, r in written.items()} == {k: r.status for k, r in by_key.items()}
     assert creates(env) == 4  # the invalid row was never created
+    # the row Tavus failed raises tavus.video.failed, as a single video does (for automations)
+    events = read_video_events(
+        state.state_details.flow_run_id, by_key["bob"].video_id, {"tavus.video.failed"}
+    )
+    [failed] = [e for e in events if e["event"] == "tavus.video.failed"]
+    assert "guidelines" in failed["payload"]["status_details"]
+    assert failed["resource"]["prefect.resource.name"].endswith("/bob")
 
 
 def test_a_row_missing_a_template_variable_is_that_rows_error_only(env: Env) -> None:
