@@ -96,37 +96,27 @@ def check(stack: ServedStack, runs: dict[str, Any]) -> list[str]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # tall enough that the whole form is on one screenshot (the UI scrolls inside a pane)
         page = browser.new_page(viewport={"width": 1280, "height": 4200})
-        for full_name, deployment in deployments.items():
-            page.goto(f"{stack.ui_url}/deployments/deployment/{deployment.id}/run")
+
+        def shoot(path: str, name: str) -> str:
+            """Open ``path`` of the UI, let it settle, save ``<name>.png``; return the page HTML."""
+            page.goto(f"{stack.ui_url}{path}")
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(1500)
-            name = f"form-{full_name}"
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-            if TOGGLE_TEXT in page.content():
+            return page.content()
+
+        for full_name, deployment in deployments.items():
+            name = f"form-{full_name}"
+            if TOGGLE_TEXT in shoot(f"/deployments/deployment/{deployment.id}/run", name):
                 problems.append(f"{name}: the form shows a type toggle ({TOGGLE_TEXT!r})")
         page.set_viewport_size({"width": 1280, "height": 1100})
-        page.goto(f"{stack.ui_url}/runs/flow-run/{runs['done'].id}?tab=Artifacts")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(SHOTS / "run-finished-artifacts.png"), full_page=True)
+        shoot(f"/runs/flow-run/{runs['done'].id}?tab=Artifacts", "run-finished-artifacts")
         for artifact in summaries:
-            page.goto(f"{stack.ui_url}/artifacts/artifact/{artifact.id}")
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(SHOTS / "summary-artifact.png"), full_page=True)
-        page.goto(f"{stack.ui_url}/runs/flow-run/{runs['batch'].id}?tab=Artifacts")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(SHOTS / "batch-finished-artifacts.png"), full_page=True)
+            shoot(f"/artifacts/artifact/{artifact.id}", "summary-artifact")
+        shoot(f"/runs/flow-run/{runs['batch'].id}?tab=Artifacts", "batch-finished-artifacts")
         for artifact in tables:
-            page.goto(f"{stack.ui_url}/artifacts/artifact/{artifact.id}")
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(SHOTS / "batch-table-artifact.png"), full_page=True)
-        page.goto(f"{stack.ui_url}/runs/flow-run/{runs['failed'].id}")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(SHOTS / "run-failed.png"), full_page=True)
+            shoot(f"/artifacts/artifact/{artifact.id}", "batch-table-artifact")
+        shoot(f"/runs/flow-run/{runs['failed'].id}", "run-failed")
         browser.close()
     return problems
 
