@@ -456,7 +456,7 @@ class _BatchRun:
                         self.batch.output_bucket,
                         self.options.output_prefix,
                         request=self.requests.get(row.key),
-                        inputs=input_records(row.media, self.presigned.get(row.key, {})),
+                        inputs=input_records(row.media, signed),
                         redactions=self.redactions(row.key),
                     )
                 )
