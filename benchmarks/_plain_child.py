@@ -78,7 +78,7 @@ async def run(payload: dict[str, Any]) -> dict[str, int]:
                     video_name=row["video_name"],
                 )
                 async with pacer.slot():
-                    video = await client.create_video(request, on_rate_limited=pacer.pause_for)
+                    video = await client.create_video(request, on_rate_limited=pacer.rate_limited)
                 await asyncio.to_thread(
                     ledger.record_created, row["id"], video.video_id, row["video_name"]
                 )

@@ -275,7 +275,7 @@ async def create_row_video(
             async with pacer.slot():
                 if quota is not None:
                     await quota.acquire()
-                video = await client.create_video(request, on_rate_limited=pacer.pause_for)
+                video = await client.create_video(request, on_rate_limited=pacer.rate_limited)
             break
         except RateLimitError as exc:
             if attempt == _MAX_RATE_LIMITED_CREATES - 1:

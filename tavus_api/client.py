@@ -266,9 +266,10 @@ class TavusClient(_ClientBase):
         name, or the name is not unique). Give each request a unique ``video_name``.
         ``since`` is when this create began (default: now); pass the time of the
         first attempt when retrying a create whose answer was lost.
-        ``on_rate_limited(seconds)`` is told of every 429 and how long the client waits
-        (:meth:`CreatePacer.pause_for <tavus_api.pacing.CreatePacer.pause_for>`, so all
-        creates slow down).
+        ``on_rate_limited(seconds)`` is told of every 429 and how long the client means to
+        wait; a longer wait it returns is used instead
+        (:meth:`CreatePacer.rate_limited <tavus_api.pacing.CreatePacer.rate_limited>`: all
+        creates slow down and the re-send takes its turn).
 
         Example:
             >>> client.create_video(VideoRequest(replica_id="r79e1c033f", script="Hi!",

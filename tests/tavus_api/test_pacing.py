@@ -146,9 +146,9 @@ async def test_a_429_slows_every_create_and_loses_none() -> None:
     pauses: list[tuple[float, float]] = []  # (when, seconds)
     starts: list[float] = []
 
-    def on_rate_limited(seconds: float) -> None:
+    def on_rate_limited(seconds: float) -> float:
         pauses.append((time.clock(), seconds))
-        pacer.pause_for(seconds)
+        return pacer.rate_limited(seconds)
 
     with SimulatorServer(simulator_config()) as sim:
         client = AsyncTavusClient(
@@ -187,3 +187,19 @@ async def test_a_429_slows_every_create_and_loses_none() -> None:
     assert starts[1] >= 3.0  # ... so the second one waited out the pause, not 0.5 s
     for when, seconds in pauses:  # while a pause holds, no create starts
         assert not [t for t in starts if when < t < when + seconds]
+
+
+async def test_a_refused_create_is_sent_again_in_its_own_turn() -> None:
+    """Re-sends after a 429 are paced like starts: not all at once when the pause ends."""
+    time = VirtualTime()
+    pacer = CreatePacer(max_in_flight=10, per_second=2, clock=time.clock, sleep=time.sleep)
+    waits = [pacer.rate_limited(3.0), pacer.rate_limited(3.0)]  # two creates in flight refused
+    starts: list[float] = []
+
+    async def one() -> None:
+        async with pacer.slot():
+            starts.append(time.clock())
+
+    await time.run(one())
+    assert waits == pytest.approx([3.0, 3.5])  # the re-sends: 0.5 s apart after the pause
+    assert starts == pytest.approx([4.0])  # the next new create after both
