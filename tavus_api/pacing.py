@@ -7,8 +7,14 @@ Interface::
         video = await client.create_video(request, on_rate_limited=pacer.rate_limited)
 
 * ``max_in_flight``: at most this many ``slot()`` bodies run at once.
-* ``per_second``: starts are at least ``1 / per_second`` seconds apart, in arrival order
-  (``None``: no rate).
+* ``per_second``: at most ``per_second`` creates reach Tavus in any second, the way a
+  quota counts them: a start waits until the create ``per_second`` starts before it has
+  *answered* more than a second ago (it reached Tavus before it answered, so however
+  long the requests took on the way, no second holds one too many). Starts are also
+  ``1 / per_second`` apart on a schedule that makes up for a late wake-up (never closer
+  than ``MIN_GAP`` of that), and keep their arrival order (``None``: no rate).
+  Spacing each start from the previous one instead, a busy event loop's late wake-ups
+  lowered 20/s to 18.2/s in a 1,000-row run.
 * ``pause_for(seconds)``: no slot starts before ``seconds`` from now.
 * ``rate_limited(seconds)``: ``create_video``'s ``on_rate_limited``, called on every 429
   with the wait the client honours (``Retry-After``, or its backoff). It pauses every
@@ -29,8 +35,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -40,9 +49,24 @@ from prefect_tavus.tavus_api.errors import RateLimitError
 
 T = TypeVar("T")
 
+MIN_GAP = 0.75
+"""Starts are at least this fraction of ``1 / per_second`` apart (no burst after a pause)."""
+
 OnRateLimited = Callable[[float], float | None]
 """Told how many seconds the client means to wait after a 429 (or the server's hint when it
 gives up); may return a longer wait for the re-send (:meth:`CreatePacer.rate_limited`)."""
+
+
+@dataclass(slots=True)
+class _Start:
+    """One create's start and, once its slot is left, when it answered."""
+
+    at: float
+    answered: float | None = None
+
+
+_CURRENT_START: ContextVar[_Start | None] = ContextVar("prefect_tavus_pacer_start", default=None)
+"""The start of the slot this task is in (a 429's re-send moves it)."""
 
 
 class CreatePacer:
@@ -76,6 +100,11 @@ class CreatePacer:
         self._next_start = -math.inf
         self._paused_until = -math.inf
         self._in_flight = 0
+        # The last ``per_window`` starts, oldest first: the next start waits until the
+        # oldest answered at least ``window`` seconds ago.
+        self._per_window = max(1, int(per_second)) if per_second is not None else 1
+        self._window = self._per_window / per_second if per_second is not None else 0.0
+        self._recent: deque[_Start] = deque(maxlen=self._per_window)
 
     @property
     def in_flight(self) -> int:
@@ -93,10 +122,40 @@ class CreatePacer:
         after the pause (so it counts towards ``per_second`` like any start)."""
         self.pause_for(seconds)
         now = self._clock()
-        start_at = max(self._next_start, self._paused_until, now)
-        if self.per_second is not None:
-            self._next_start = start_at + 1.0 / self.per_second
+        start_at = max(self._earliest_start(now), now)
+        current = _CURRENT_START.get()
+        if current is not None and current in self._recent:
+            self._recent.remove(current)  # Tavus did not count the refused attempt
+        start = self._started(start_at, due=start_at, start=current)
+        if current is None:  # not in a slot: nothing will tell when it answered
+            start.answered = start_at
         return start_at - now
+
+    def _earliest_start(self, now: float) -> float:
+        window_opens = -math.inf
+        if len(self._recent) == self._per_window:
+            oldest = self._recent[0]
+            # still unanswered: look again in an interval
+            window_opens = (
+                oldest.answered + self._window
+                if oldest.answered is not None
+                else now + self._window / self._per_window
+            )
+        return max(self._next_start, self._paused_until, window_opens)
+
+    def _started(self, at: float, due: float, start: _Start | None = None) -> _Start:
+        """Record a start at ``at`` that was due at ``due``. The next is due one interval
+        after ``due``: a wake-up up to one interval late is made up by the next start,
+        though never sooner than ``MIN_GAP`` of an interval after this one."""
+        start = start or _Start(at)
+        start.at, start.answered = at, None
+        if self.per_second is None:
+            return start
+        self._recent.append(start)
+        interval = 1.0 / self.per_second
+        planned = due if due > at - interval else at
+        self._next_start = max(planned + interval, at + MIN_GAP * interval)
+        return start
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -105,17 +164,19 @@ class CreatePacer:
             async with self._turn:  # one waiter at a time: starts keep their arrival order
                 while True:
                     now = self._clock()
-                    start_at = max(self._next_start, self._paused_until)
+                    start_at = self._earliest_start(now)
                     if start_at <= now:
                         break
                     await self._sleep(start_at - now)
-                if self.per_second is not None:
-                    self._next_start = now + 1.0 / self.per_second
+                start = self._started(now, due=start_at)
+            token = _CURRENT_START.set(start)
             self._in_flight += 1
             try:
                 yield
             finally:
                 self._in_flight -= 1
+                start.answered = self._clock()
+                _CURRENT_START.reset(token)
 
 
 def report_rate_limits(operation: Operation[T], on_rate_limited: OnRateLimited) -> Operation[T]:
@@ -152,4 +213,4 @@ def report_rate_limits(operation: Operation[T], on_rate_limited: OnRateLimited) 
         operation.close()
 
 
-__all__ = ["CreatePacer", "OnRateLimited", "report_rate_limits"]
+__all__ = ["MIN_GAP", "CreatePacer", "OnRateLimited", "report_rate_limits"]
