@@ -2,10 +2,13 @@
 
 Layout under ``<bucket_folder>/<prefix>/<video_id>/``: ``<video_id>.mp4`` (``.webm``
 for transparent videos), ``thumbnail.jpg``, ``thumbnail.gif`` and ``metadata.json``.
-Each file is streamed from ``download_url`` into a multipart upload (memory stays
-flat), its stored size is checked against the bytes streamed and ``Content-Length``,
-and its sha256 recorded. ``metadata.json`` is written last: if it is there, the
-output is complete.
+Each file is streamed from ``download_url`` to S3 (one checksummed PUT up to 8 MiB, a
+multipart upload above, so memory stays flat), its stored size is checked against the
+bytes streamed and ``Content-Length``, and its sha256 recorded. ``metadata.json`` is
+written last: if it is there, the output is complete. A store that is run again for
+the same video leaves an earlier ``metadata.json`` in place while it rewrites: each S3
+PUT replaces an object whole or not at all, and the files of one ``video_id`` are the
+same bytes each time, so that file still describes complete outputs.
 
 Example:
     >>> outputs = write_outputs(creds, video, S3Bucket.load("tavus-out"))  # doctest: +SKIP
@@ -15,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 from collections.abc import Mapping
@@ -36,6 +41,7 @@ from prefect_tavus.flows.errors import OutputIncompleteError
 from prefect_tavus.flows.events import VIDEO_STORED, emit_video_event
 from prefect_tavus.flows.redact import redact
 from prefect_tavus.flows.storage import (
+    MULTIPART_THRESHOLD,
     TRANSFER_CONFIG,
     S3Object,
     S3RangeReader,
@@ -114,8 +120,14 @@ def copy_to_s3(
     key_for: Any,
     *,
     default_ext: str,
-) -> StoredObject:
-    """Stream ``url`` into ``bucket`` at ``key_for(ext)`` and verify the stored size.
+) -> tuple[StoredObject, bytes | None]:
+    """Stream ``url`` into ``bucket`` at ``key_for(ext)``, verified; returns the stored
+    object and, for a file small enough for one PUT, its bytes (``None`` otherwise).
+
+    A file whose ``Content-Length`` is at most ``MULTIPART_THRESHOLD`` is sent in one
+    ``PutObject`` with its sha256 as ``ChecksumSHA256``: S3 refuses it unless it stored
+    exactly those bytes. A larger (or unsized) one goes through the managed multipart
+    transfer, and a ``HeadObject`` then checks the stored size.
 
     Raises:
         tavus_api.errors.DownloadError: the download failed or was short.
@@ -127,30 +139,48 @@ def copy_to_s3(
             ext
         )
         key = key_for(ext)
-        s3.upload_fileobj(
-            stream,
-            bucket,
-            key,
-            ExtraArgs={"ContentType": content_type},
-            Config=TRANSFER_CONFIG,
-        )
-        streamed, expected, digest = stream.bytes_read, stream.expected_size, stream.sha256
-    head = head_object(s3, bucket, key)
-    stored = None if head is None else head.get("ContentLength")
+        expected = stream.expected_size
+        body: bytes | None = None
+        if expected is not None and expected <= MULTIPART_THRESHOLD:
+            body = stream.read()  # raises DownloadError unless all ``expected`` bytes came
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                ChecksumSHA256=base64.b64encode(bytes.fromhex(stream.sha256)).decode(),
+            )
+        else:
+            s3.upload_fileobj(
+                stream,
+                bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
+                Config=TRANSFER_CONFIG,
+            )
+        streamed, digest = stream.bytes_read, stream.sha256
+    stored = streamed
+    if body is None:
+        head = head_object(s3, bucket, key)
+        stored = None if head is None else head.get("ContentLength")
     if stored != streamed or (expected is not None and expected != streamed):
         raise OutputIncompleteError(
             f"s3://{bucket}/{key} holds {stored} bytes; streamed {streamed}, "
             f"Content-Length said {expected}"
         )
-    return StoredObject(
+    stored_object = StoredObject(
         bucket=bucket, key=key, size_bytes=streamed, sha256=digest, content_type=content_type
     )
+    return stored_object, body
 
 
-def measure_duration(s3: Any, obj: StoredObject) -> float | None:
-    """Length of a stored MP4/MOV in seconds, read from its header with ranged GETs."""
+def measure_duration(s3: Any, obj: StoredObject, body: bytes | None = None) -> float | None:
+    """Length of a stored MP4/MOV in seconds, read from its header: from ``body`` when the
+    bytes are at hand, else from S3 with ranged GETs."""
     if obj.content_type not in ("video/mp4", "video/quicktime"):
         return None
+    if body is not None:
+        return mp4_duration(io.BytesIO(body))
     return mp4_duration(S3RangeReader(s3, obj.bucket, obj.key, obj.size_bytes))
 
 
@@ -191,7 +221,6 @@ def write_outputs(
     name = bucket.bucket_name
     folder = object_key(bucket, prefix, video.video_id)
     metadata_key = f"{folder}/{METADATA_FILE}"
-    s3.delete_object(Bucket=name, Key=metadata_key)  # absent until this write is complete
     default_ext = "webm" if (request or {}).get("transparent_background") else "mp4"
     # A batch passes one open client for all its stores: a client per video costs two
     # TLS contexts (API and downloads), the largest part of a small store's CPU.
@@ -201,7 +230,7 @@ def write_outputs(
         else credentials.get_client()
     )
     with downloads as tavus:
-        main = copy_to_s3(
+        main, main_body = copy_to_s3(
             tavus,
             s3,
             video.download_url,
@@ -217,7 +246,7 @@ def write_outputs(
             ("gif_thumbnail", video.gif_thumbnail_url, "gif"),
         ):
             if url:
-                thumb = copy_to_s3(
+                thumb, _ = copy_to_s3(
                     tavus,
                     s3,
                     url,
@@ -228,7 +257,7 @@ def write_outputs(
                 thumbs[field] = thumb
                 if log is not None:
                     log.info("Stored %s (%d bytes)", thumb.uri, thumb.size_bytes)
-    duration = measure_duration(s3, main)
+    duration = measure_duration(s3, main, main_body)
     files = {"video": main, **thumbs}
     flow_ctx = FlowRunContext.get()
     metadata = {
