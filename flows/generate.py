@@ -53,7 +53,7 @@ from prefect_tavus.flows.summary import (
     thumbnail_data_uri,
     video_markdown,
 )
-from prefect_tavus.flows.validation import RunOptions, build_options, validate_job
+from prefect_tavus.flows.validation import RunOptions, validate_job
 from prefect_tavus.flows.video import VideoReport, default_video_name
 
 quiet_expected_tracebacks()
@@ -162,4 +162,4 @@ def _retry_of() -> datetime | None:
     return run.created if run is not None and run.run_count > 1 else None
 
 
-__all__ = ["build_options", "generate_video"]
+__all__ = ["generate_video"]
