@@ -14,14 +14,16 @@ Interface (``AsyncTavusClient.watch_videos`` makes a :class:`VideoWatcher`)::
 How it reads statuses (the rules live in the sans-IO :func:`watch`, written once):
 
 * An id is first read ``first_poll_delay`` after it was added (a new video is queued).
-* A *round* happens when some id is due. Per-video reads cost one request per due id;
-  a list round costs the pages of ``GET /v2/videos`` (``page_size`` per page) read until
-  every due id was seen. The round reads the list when its expected page count is lower
-  than the number of due ids. Tavus documents no list order, so the expected count is
-  the pages the last list round needed, or, without such a round, the worst case
-  ``ceil(total_count / page_size)`` (unknown before the first page: one page is tried).
-  While paging, as soon as the pages left in the worst case exceed the ids still unseen,
-  paging stops and those ids are read one by one (5,000 old videos, 3 pending: 3 GETs).
+* A *round* happens when some id is due, at most one a second (``round_gap``; ids that
+  fall due meanwhile wait for it, so a stream of new videos shares rounds). Per-video
+  reads cost one request per due id; a list round costs the pages of ``GET /v2/videos``
+  (``page_size`` per page) read until every due id was seen. The round reads the list
+  when its expected page count is lower than the number of due ids. Tavus documents no
+  list order, so the expected count is the pages the last list round needed, or,
+  without such a round, the worst case ``ceil(total_count / page_size)`` (unknown
+  before the first page: one page is tried). While paging, as soon as the pages left in
+  the worst case exceed the ids still unseen, paging stops and those ids are read one
+  by one (5,000 old videos, 3 pending: 3 GETs).
 * After a list read, every id it saw is read again ``poll_interval`` later (a list round
   is cheap, so a ready video is noticed within about ``poll_interval``); after a
   per-video read the delay grows x1.5 (with jitter) up to ``max_poll_interval``.
@@ -128,6 +130,12 @@ class WatchState:
     """Pages the last list round needed to see every due id (None: it did not)."""
     not_before: float = 0.0
     """No read before this monotonic time (a long ``Retry-After``)."""
+    round_gap: float = 1.0
+    """Rounds start at least this long apart (at most ``poll_interval``): ids that fall due
+    meanwhile share the next round, so a stream of new videos is read in list rounds
+    rather than one ``GET`` each (a faster event loop made more single-id rounds)."""
+    last_round: float = -math.inf
+    """When the last round started (monotonic)."""
 
     def __post_init__(self) -> None:
         if self.poll_interval <= 0:
@@ -161,7 +169,9 @@ class WatchState:
         """When the next round is due (None: nothing pending)."""
         if not self.pending:
             return None
-        return max(self.not_before, min(p.next_read for p in self.pending.values()))
+        earliest = min(p.next_read for p in self.pending.values())
+        gap = min(self.round_gap, self.poll_interval)
+        return max(self.not_before, self.last_round + gap, earliest)
 
     def list_cost(self) -> int:
         """Expected requests of a list round (see the module docstring)."""
@@ -187,6 +197,7 @@ def watch(ctx: ApiContext, state: WatchState) -> Operation[None]:
             yield Idle(due_at - now)
             continue
         due = [p for p in state.pending.values() if p.next_read <= now]
+        state.last_round = now
         outcomes = yield from _round(ctx, state, due)
         for outcome in outcomes:
             yield Emit(outcome)

@@ -28,7 +28,7 @@ from prefect_tavus.tavus_api.simulator import (
     FaultRule,
     SimulatorServer,
 )
-from prefect_tavus.tavus_api.watch import WatchOutcome
+from prefect_tavus.tavus_api.watch import WatchOutcome, WatchState
 from tests.tavus_api._client_support import SimTime, make_client, requests_to, simulator_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -262,3 +262,25 @@ async def test_verbose_watch_reports_changes_and_brings_thumbnails(
         seen = [(status, progress) for vid, status, progress in changes if vid == video_id]
         assert seen[0][0] in ("queued", "generating") and seen[-1][0] == "ready"
         assert all(a != b for a, b in zip(seen, seen[1:], strict=False))  # changes only
+
+
+def test_ids_falling_due_one_by_one_share_a_round() -> None:
+    """Creates paced at 20/s fall due 50 ms apart; rounds at most once a second gather
+    them, so one list page reads twenty instead of twenty GETs."""
+    state = WatchState(poll_interval=5, first_poll_delay=5)
+    for i in range(40):
+        state.add(f"v{i}", timeout_seconds=600, now=i * 0.05)
+    assert state.next_due() == pytest.approx(5.0)  # the first id's first read
+    state.last_round = 5.0  # that round read it; the next id is due at 5.05
+    state.pending["v0"].next_read = 10.0
+    assert state.next_due() == pytest.approx(6.0)
+    due = [p.video_id for p in state.pending.values() if p.next_read <= 6.0 + 1e-9]
+    assert len(due) == 20  # v1 .. v20, one round
+
+
+def test_round_gap_never_exceeds_the_poll_interval() -> None:
+    state = WatchState(poll_interval=0.5, first_poll_delay=0.5)
+    state.add("v", timeout_seconds=60, now=0.0)
+    state.last_round = 0.5
+    state.pending["v"].next_read = 0.6
+    assert state.next_due() == pytest.approx(1.0)  # 0.5 s apart, not 1 s
