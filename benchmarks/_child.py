@@ -1,32 +1,53 @@
-"""Run one measured variant in a fresh Python process; read its report and peak memory.
+"""Run each measured variant in a process of its own, forked from one that imported
+Prefect and the project once.
 
-Each variant (the flow, the plain asyncio loop, the thread script) runs as
-``python -m benchmarks.<module> PAYLOAD_JSON REPORT_PATH`` so its peak RSS is its own
-(``ru_maxrss`` of the child, read with ``os.wait4``) and so it can be killed with
-SIGKILL in the middle of a run. The child writes its report to ``REPORT_PATH`` as JSON;
-inside the child, :func:`write_report` and :func:`memory_now` help.
+A variant (the flow, the plain asyncio loop, the thread script) is a module with a
+``main([PAYLOAD_JSON, REPORT_PATH])``. :class:`Forker` starts one *zygote* process
+(``python -m benchmarks._child``) that imports every variant's dependencies and then,
+per run, forks a fresh child that calls the module's ``main``: the child's peak RSS is
+its own (``ru_maxrss`` read with ``os.wait4`` by the zygote), it can be killed with
+SIGKILL mid-run, and the ~3 s of importing Prefect is paid once instead of once per
+run (11 runs in a benchmark). The zygote has started no thread, event loop or client
+when it forks. A child writes its report to ``REPORT_PATH`` as JSON; inside a child,
+:func:`write_report` and :func:`memory_now` help.
 
 Example:
-    >>> result = run_child("benchmarks._threads_child", {"rows": 10}, env)  # doctest: +SKIP
+    >>> with Forker.start(env) as forker:  # doctest: +SKIP
+    ...     result = forker.run("benchmarks._threads_child", {"rows": 10}, timeout=60)
     >>> result.report["seconds"], result.peak_rss_mib  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks._services import PROJECT_ROOT
+
+PRELOADED = (
+    "prefect_tavus.flows",
+    "prefect_tavus.flows.batch",
+    "deployments.local",
+    "benchmarks._flow_child",
+    "benchmarks._plain_child",
+    "benchmarks._threads_child",
+)
+"""What the zygote imports before it forks (what the variants import, Prefect first)."""
 
 
 @dataclass
@@ -46,60 +67,149 @@ class ChildFailed(RuntimeError):
     """A child exited with an error (its stderr's end is in the message)."""
 
 
-def run_child(
-    module: str,
-    payload: dict[str, Any],
-    env: dict[str, str],
-    *,
-    timeout: float,
-    kill_when: Callable[[], bool] | None = None,
-    poll_seconds: float = 0.25,
-) -> ChildResult:
-    """Run ``module`` with ``payload``; SIGKILL it as soon as ``kill_when()`` is true.
+@dataclass
+class Forker:
+    """The zygote process and the pipe to it; :meth:`run` forks one child per variant."""
 
-    Raises :class:`ChildFailed` if it exits non-zero without having been killed, or
-    runs past ``timeout`` seconds.
-    """
-    with tempfile.TemporaryDirectory(prefix="tavus-bench-child-") as tmp:
-        report_path = Path(tmp) / "report.json"
-        stderr_path = Path(tmp) / "stderr.txt"
-        started = time.perf_counter()
-        with stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", module, json.dumps(payload), str(report_path)],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
+    process: subprocess.Popen[str]
+
+    @classmethod
+    @contextmanager
+    def start(cls, env: dict[str, str]) -> Iterator[Forker]:
+        """Start the zygote with ``env`` (every child inherits it) and wait until it is ready."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._child"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        forker = cls(process)
+        try:
+            forker._read(timeout=300)  # {"ready": true} once everything is imported
+            yield forker
+        finally:
+            if process.stdin:
+                process.stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def _read(self, timeout: float | None) -> dict[str, Any] | None:
+        """The zygote's next line as JSON, or None if none came within ``timeout`` s."""
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            return None
+        line = self.process.stdout.readline()
+        if not line:
+            raise ChildFailed(f"the benchmark zygote exited ({self.process.wait()})")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def run(
+        self,
+        module: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float,
+        kill_when: Callable[[], bool] | None = None,
+        poll_seconds: float = 0.25,
+    ) -> ChildResult:
+        """Run ``module``'s ``main`` with ``payload`` in a forked child; SIGKILL it as soon
+        as ``kill_when()`` is true.
+
+        Raises :class:`ChildFailed` if it exits non-zero without having been killed, or
+        runs past ``timeout`` seconds.
+        """
+        assert self.process.stdin is not None
+        with tempfile.TemporaryDirectory(prefix="tavus-bench-child-") as tmp:
+            report_path = Path(tmp) / "report.json"
+            stderr_path = Path(tmp) / "stderr.txt"
+            request = {
+                "module": module,
+                "payload": json.dumps(payload),
+                "report": str(report_path),
+                "stderr": str(stderr_path),
+            }
+            started = time.perf_counter()
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            forked = self._read(timeout=60)
+            if forked is None:
+                raise ChildFailed(f"the zygote did not fork {module}")
+            pid = int(forked["pid"])
             killed = False
-            while True:
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-                if pid:
-                    break
-                elapsed = time.perf_counter() - started
+            while (ended := self._read(timeout=poll_seconds)) is None:
                 if not killed and kill_when is not None and kill_when():
-                    os.kill(process.pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)
                     killed = True
-                elif elapsed > timeout:
-                    os.kill(process.pid, signal.SIGKILL)
-                    os.wait4(process.pid, 0)
+                elif time.perf_counter() - started > timeout:
+                    os.kill(pid, signal.SIGKILL)
+                    self._read(timeout=30)
                     raise ChildFailed(f"{module} ran past {timeout:.0f} s")
-                time.sleep(poll_seconds)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        tail = stderr_path.read_text(errors="replace")[-4000:]
-        if process.returncode != 0 and not killed:
-            raise ChildFailed(f"{module} exited with {process.returncode}:\n{tail}")
-        report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return ChildResult(
-        report=report,
-        peak_rss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
-        returncode=process.returncode,
-        seconds=seconds,
-        killed=killed,
-        stderr_tail=tail,
-    )
+            seconds = time.perf_counter() - started
+            returncode = int(ended["returncode"])
+            tail = stderr_path.read_text(errors="replace")[-4000:] if stderr_path.exists() else ""
+            if returncode != 0 and not killed:
+                raise ChildFailed(f"{module} exited with {returncode}:\n{tail}")
+            report = json.loads(report_path.read_text()) if report_path.exists() else {}
+        return ChildResult(
+            report=report,
+            peak_rss_mib=float(ended["maxrss_kib"]) / 1024,  # KiB on Linux
+            returncode=returncode,
+            seconds=seconds,
+            killed=killed,
+            stderr_tail=tail,
+        )
+
+
+# --- the zygote --------------------------------------------------------------------------------
+
+
+def _child(request: dict[str, Any]) -> int:
+    """In the forked child: stdout away from the zygote's pipe, stderr to a file, run."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    stderr = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(stderr, 2)
+    try:
+        importlib.import_module(request["module"]).main([request["payload"], request["report"]])
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _serve() -> None:
+    """Import what the variants need, then fork one child per request line on stdin."""
+    for name in PRELOADED:
+        importlib.import_module(name)
+    if threading.active_count() != 1:  # forking with threads could copy a held lock
+        raise RuntimeError(f"threads before fork: {[t.name for t in threading.enumerate()]}")
+    out = sys.stdout
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = _child(request)
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        out.write(json.dumps({"pid": pid}) + "\n")
+        out.flush()
+        _, status, usage = os.wait4(pid, 0)
+        returncode = os.waitstatus_to_exitcode(status)
+        out.write(json.dumps({"returncode": returncode, "maxrss_kib": usage.ru_maxrss}) + "\n")
+        out.flush()
 
 
 # --- inside a child ----------------------------------------------------------------------------
@@ -135,4 +245,15 @@ def memory_now() -> dict[str, float | None]:
     }
 
 
-__all__ = ["ChildFailed", "ChildResult", "memory_now", "read_args", "run_child", "write_report"]
+if __name__ == "__main__":
+    _serve()
+
+
+__all__ = [
+    "ChildFailed",
+    "ChildResult",
+    "Forker",
+    "memory_now",
+    "read_args",
+    "write_report",
+]

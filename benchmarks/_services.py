@@ -130,10 +130,14 @@ def moto_server() -> Iterator[str]:
 class PrefectServer:
     """A ``prefect server`` subprocess: the environment a client needs, and its log."""
 
-    api_url: str
+    port: int
     home: Path
     log_path: Path
     database: str
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}/api"
 
     @property
     def env(self) -> dict[str, str]:
@@ -161,46 +165,40 @@ class PrefectServer:
 
 
 @contextmanager
-def prefect_server() -> Iterator[PrefectServer]:
-    """``prefect server start`` on a free loopback port, with a temporary home and SQLite
-    database; no UI, scheduler or late-runs service (nothing here is scheduled)."""
+def prefect_home() -> Iterator[PrefectServer]:
+    """A ``prefect server`` not started yet: a free loopback port and a temporary home, so
+    its clients' environment (:attr:`PrefectServer.env`) is known before it is up."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="tavus-bench-prefect-") as tmp:
         home = Path(tmp)
-        server = PrefectServer(
-            api_url=f"http://{LOOPBACK}:{port}/api",
+        yield PrefectServer(
+            port=port,
             home=home,
             log_path=home / "server.log",
             database="sqlite (prefect server default)",
         )
-        with server.log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "prefect",
-                    "server",
-                    "start",
-                    "--host",
-                    LOOPBACK,
-                    "--port",
-                    str(port),
-                    "--no-ui",
-                    "--no-scheduler",
-                    "--no-late-runs",
-                    "--analytics-off",
-                ],
-                # a quiet server log; a measured flow logs as it would anywhere
-                env={**server.env, "PREFECT_API_URL": "", "PREFECT_LOGGING_LEVEL": "WARNING"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=home,
-            )
-            try:
-                wait_until_up(f"{server.api_url}/health", process, timeout=180)
-                yield server
-            finally:
-                stop(process)
+
+
+@contextmanager
+def prefect_server(server: PrefectServer) -> Iterator[PrefectServer]:
+    """``prefect server start`` for ``server`` (from :func:`prefect_home`), with SQLite
+    (Prefect's default); no UI, scheduler or late-runs service (nothing is scheduled)."""
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", LOOPBACK]
+    flags = ["--no-ui", "--no-scheduler", "--no-late-runs", "--analytics-off"]
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--port", str(server.port), *flags],
+            # a quiet server log; a measured flow logs as it would anywhere
+            env={**server.env, "PREFECT_API_URL": "", "PREFECT_LOGGING_LEVEL": "WARNING"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=server.home,
+        )
+        try:
+            wait_until_up(f"{server.api_url}/health", process, timeout=180)
+            yield server
+        finally:
+            stop(process)
 
 
 @contextmanager
@@ -224,6 +222,7 @@ __all__ = [
     "Simulator",
     "free_port",
     "moto_server",
+    "prefect_home",
     "prefect_server",
     "simulator",
     "stop",

@@ -22,12 +22,13 @@ from typing import Any
 
 import boto3
 
-from benchmarks._child import ChildResult, run_child
+from benchmarks._child import ChildResult, Forker
 from benchmarks._observer import Observer, Seen
 from benchmarks._services import (
     PrefectServer,
     Simulator,
     moto_server,
+    prefect_home,
     prefect_server,
     simulator,
     together,
@@ -114,13 +115,15 @@ def get_every(seen: list[Seen], interval: float) -> float:
 
 @dataclass
 class Bench:
-    """The running services: simulator (behind the observer), S3 server, Prefect server."""
+    """The running services: simulator (behind the observer), S3 server, Prefect server,
+    and the zygote every measured run is forked from."""
 
     settings: BenchSettings
     sim: Simulator
     observer: Observer
     s3_endpoint: str
     prefect: PrefectServer
+    forker: Forker
     blocks: dict[str, str]
     output_bucket: str
 
@@ -128,11 +131,18 @@ class Bench:
     @contextmanager
     def start(cls, settings: BenchSettings) -> Iterator[Bench]:
         with ExitStack() as stack:
-            sim, s3_endpoint, prefect = stack.enter_context(
-                together(simulator(settings.simulator_config()), moto_server(), prefect_server())
+            prefect = stack.enter_context(prefect_home())
+            # the zygote imports Prefect while the server starts: it only needs its address
+            sim, s3_endpoint, _, forker = stack.enter_context(
+                together(
+                    simulator(settings.simulator_config()),
+                    moto_server(),
+                    prefect_server(prefect),
+                    Forker.start(prefect.env),
+                )
             )
             observer = stack.enter_context(Observer(sim.base_url))
-            saved = run_child(
+            saved = forker.run(
                 "benchmarks._flow_child",
                 {
                     "action": "save_blocks",
@@ -141,7 +151,6 @@ class Bench:
                     "base_url": observer.url,
                     "prefix": "bench",
                 },
-                prefect.env,
                 timeout=300,
             ).report
             yield cls(
@@ -150,6 +159,7 @@ class Bench:
                 observer=observer,
                 s3_endpoint=s3_endpoint,
                 prefect=prefect,
+                forker=forker,
                 blocks=saved["blocks"],
                 output_bucket=saved["output_bucket"],
             )
@@ -183,10 +193,9 @@ class Bench:
         created_before = int(before["videos_created"])
         requests_before = api_requests(before)
         seen_before = {s.video_id for s in self.observer.seen()}
-        child: ChildResult = run_child(
+        child: ChildResult = self.forker.run(
             module,
             payload,
-            self.prefect.env,
             timeout=self.settings.child_timeout,
             kill_when=kill_when,
         )
