@@ -57,11 +57,10 @@ OnRateLimited = Callable[[float], float | None]
 gives up); may return a longer wait for the re-send (:meth:`CreatePacer.rate_limited`)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: many are unanswered at once
 class _Start:
-    """One create's start and, once its slot is left, when it answered."""
+    """One create's start: when it answered, once its slot is left."""
 
-    at: float
     answered: float | None = None
 
 
@@ -147,8 +146,8 @@ class CreatePacer:
         """Record a start at ``at`` that was due at ``due``. The next is due one interval
         after ``due``: a wake-up up to one interval late is made up by the next start,
         though never sooner than ``MIN_GAP`` of an interval after this one."""
-        start = start or _Start(at)
-        start.at, start.answered = at, None
+        start = start or _Start()
+        start.answered = None
         if self.per_second is None:
             return start
         self._recent.append(start)

@@ -221,3 +221,37 @@ async def test_a_refused_create_is_sent_again_in_its_own_turn() -> None:
     await time.run(one())
     assert waits == pytest.approx([3.0, 3.5])  # the re-sends: 0.5 s apart after the pause
     assert starts == pytest.approx([4.0])  # the next new create after both
+
+
+async def test_a_re_send_moves_its_own_start_not_another_unanswered_one() -> None:
+    """Two creates in flight, the second refused: its re-send takes a new turn, and the
+    first (still unanswered) keeps its place at the head of the window."""
+    time = VirtualTime()
+    pacer = CreatePacer(max_in_flight=5, per_second=2, clock=time.clock, sleep=time.sleep)
+    waits: list[float] = []
+    starts: list[float] = []
+
+    async def first() -> None:
+        async with pacer.slot():
+            starts.append(time.clock())
+            await time.sleep(3.0)  # answers late
+
+    async def second() -> None:
+        async with pacer.slot():
+            starts.append(time.clock())
+            waits.append(pacer.rate_limited(1.0))
+            await time.sleep(waits[-1])
+
+    async def third() -> None:
+        async with pacer.slot():
+            starts.append(time.clock())
+
+    async def all_of_them() -> None:
+        await asyncio.gather(first(), second(), third())
+
+    await time.run(all_of_them())
+    assert starts[:2] == pytest.approx([0.0, 0.5])
+    assert waits == pytest.approx([1.0])  # re-sent at 1.5, its own turn after the pause
+    # the third waits for the oldest of the last two starts to have answered 1 s ago:
+    # the first create (answered at 3.0), not the re-send
+    assert starts[2] == pytest.approx(4.0)
