@@ -24,9 +24,12 @@ How it reads statuses (the rules live in the sans-IO :func:`watch`, written once
   before the first page: one page is tried). While paging, as soon as the pages left in
   the worst case exceed the ids still unseen, paging stops and those ids are read one
   by one (5,000 old videos, 3 pending: 3 GETs).
-* After a list read, every id it saw is read again ``poll_interval`` later (a list round
-  is cheap, so a ready video is noticed within about ``poll_interval``); after a
-  per-video read the delay grows x1.5 (with jitter) up to ``max_poll_interval``.
+* After a list read, every id it saw is read again ``poll_interval`` later, or sooner
+  while many are pending: a round costs pages, not ids, so it comes as often as once a
+  second as long as rounds cost at most a fifth of the per-video reads they replace
+  (``LIST_SHARE``; 100 pending on one page: every second). A ready video is noticed
+  within about that interval. After a per-video read the delay grows x1.5 (with
+  jitter) up to ``max_poll_interval``.
 * A ready video whose list item lacks ``download_url`` (or, with ``verbose``, any ready
   list item: list items carry no thumbnails) is read once with ``GET``.
 * Each read that shows a new status or ``generation_progress`` is handed to the
@@ -101,6 +104,12 @@ class Idle(Sleep):
     """
 
 
+LIST_SHARE = 5
+"""List rounds may cost up to a fifth of the per-video reads they replace: with 100
+videos pending and one list page a round, a round a second (five a poll_interval of 5 s)
+instead of 100 GETs every 5 s."""
+
+
 @dataclass(slots=True)
 class _Pending:
     video_id: str
@@ -172,6 +181,14 @@ class WatchState:
         earliest = min(p.next_read for p in self.pending.values())
         gap = min(self.round_gap, self.poll_interval)
         return max(self.not_before, self.last_round + gap, earliest)
+
+    def list_interval(self) -> float:
+        """How soon ids seen in a list round are read again: ``poll_interval``, shortened
+        while many are pending (down to ``round_gap``) as long as the list rounds cost at
+        most ``1 / LIST_SHARE`` of the per-video reads they stand in for."""
+        floor = min(self.round_gap, self.poll_interval)
+        wanted = self.poll_interval * LIST_SHARE * self.list_cost() / max(1, len(self.pending))
+        return min(self.poll_interval, max(floor, wanted))
 
     def list_cost(self) -> int:
         """Expected requests of a list round (see the module docstring)."""
@@ -340,7 +357,9 @@ def _reschedule(
     ctx: ApiContext, state: WatchState, pending: _Pending, now: float, *, listed: bool
 ) -> None:
     if listed:  # a list read is shared by all: keep the rhythm, never read before due
-        pending.next_read = min(max(pending.next_read, now + state.poll_interval), pending.deadline)
+        pending.next_read = min(
+            max(pending.next_read, now + state.list_interval()), pending.deadline
+        )
         return
     jitter = ctx.retry.jitter
     delay = pending.interval * (1.0 + jitter * (2.0 * ctx.random() - 1.0))
