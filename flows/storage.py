@@ -36,7 +36,11 @@ TRANSFER_CONFIG = TransferConfig(
     max_concurrency=4,
     use_threads=True,
 )
-"""boto3 managed-transfer settings for every upload: 8 MiB parts, 4 in flight."""
+# Parts read from a stream (a download) wait in memory for an upload thread; s3transfer
+# holds up to 10 by default (80 MiB), boto3's TransferConfig does not take the setting.
+TRANSFER_CONFIG.max_in_memory_upload_chunks = 4
+"""boto3 managed-transfer settings for every upload: 8 MiB parts, 4 in flight, at most 4
+read ahead from a stream (so about 64 MiB of parts in memory at most, whatever the size)."""
 
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 """SigV4 presigned URLs live at most 7 days."""
