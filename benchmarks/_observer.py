@@ -107,7 +107,8 @@ class Observer:
         except ValueError:
             return
         if isinstance(doc, dict):
-            items = doc.get("data") if isinstance(doc.get("data"), list) else [doc]
+            data = doc.get("data")
+            items: list[Any] = data if isinstance(data, list) else [doc]
             for item in items:
                 if isinstance(item, dict):
                     self._note(item, now)

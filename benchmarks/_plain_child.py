@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from prefect_aws import AwsCredentials, S3Bucket
+from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 from pydantic import SecretStr
 
 from benchmarks._child import memory_now, read_args, write_report
@@ -45,7 +45,7 @@ def output_bucket(payload: dict[str, Any]) -> S3Bucket:
         aws_access_key_id=LOCAL_AWS["aws_access_key_id"],
         aws_secret_access_key=SecretStr(LOCAL_AWS["aws_secret_access_key"]),
         region_name=LOCAL_AWS["region_name"],
-        aws_client_parameters={"endpoint_url": payload["s3_endpoint"]},
+        aws_client_parameters=AwsClientParameters(endpoint_url=payload["s3_endpoint"]),
     )
     return S3Bucket(bucket_name=payload["bucket"], credentials=credentials)
 

@@ -17,6 +17,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -70,7 +71,7 @@ class LocalStack:
     media_bucket: str = "tavus-media"
     output_bucket: str = "tavus-outputs"
 
-    def s3_client(self):  # boto3 client types are generated at runtime
+    def s3_client(self) -> Any:  # boto3 client types are generated at runtime
         """A boto3 S3 client on the local server."""
         return boto3.client(
             "s3",
