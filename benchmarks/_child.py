@@ -87,7 +87,8 @@ class Forker:
         )
         forker = cls(process)
         try:
-            forker._read(timeout=300)  # {"ready": true} once everything is imported
+            if forker._read(timeout=300) is None:  # {"ready": true} once all is imported
+                raise ChildFailed("the benchmark zygote was not ready within 300 s")
             yield forker
         finally:
             if process.stdin:
