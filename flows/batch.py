@@ -263,24 +263,25 @@ async def create_row_video(
     pacer: CreatePacer,
     quota: AccountQuota | None = None,
 ) -> Video:
-    """Create one row's video (paced) and write its ``video_id`` to the ledger at once.
+    """Create one row's video and write its ``video_id`` to the ledger at once.
 
-    ``pacer`` paces this run's creates, ``quota`` (a global concurrency limit) the whole
-    account's, across runs and workers. A 429 that outlasts the client's retries pauses
-    every create (``Retry-After``) and this one is sent again: Tavus did not act on it,
-    so no row is lost or doubled.
+    Run it inside ``pacer.slot()``: the task run then starts when the row's turn has come,
+    so the UI shows as running only the creates being sent, not every row of the batch
+    waiting for its turn. ``quota`` (a global concurrency limit) paces the whole account,
+    across runs and workers. A 429 that outlasts the client's retries pauses every create
+    (``Retry-After``) and this one is sent again in its own turn: Tavus did not act on
+    it, so no row is lost or doubled.
     """
     for attempt in range(_MAX_RATE_LIMITED_CREATES):
         try:
-            async with pacer.slot():
-                if quota is not None:
-                    await quota.acquire()
-                video = await client.create_video(request, on_rate_limited=pacer.rate_limited)
+            if quota is not None:
+                await quota.acquire()
+            video = await client.create_video(request, on_rate_limited=pacer.rate_limited)
             break
         except RateLimitError as exc:
             if attempt == _MAX_RATE_LIMITED_CREATES - 1:
                 raise
-            pacer.pause_for(exc.retry_after or 1.0)
+            await asyncio.sleep(pacer.rate_limited(exc.retry_after or 1.0))
     await asyncio.to_thread(ledger.record_created, row.key, video.video_id, row.video_name)
     return video
 
@@ -400,7 +401,10 @@ class _BatchRun:
             )
             self.requests[row.key] = redact(request.to_api_body(), self.redactions(row.key))
             try:
-                video = await create_row_video(client, row, request, self.ledger, pacer, self.quota)
+                async with pacer.slot():
+                    video = await create_row_video(
+                        client, row, request, self.ledger, pacer, self.quota
+                    )
             except Exception as exc:  # one row's failure never fails the others
                 await self.fail(row, None, exc)
                 return

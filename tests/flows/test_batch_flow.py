@@ -163,11 +163,18 @@ def test_blocks_chosen_in_the_form_by_id_and_bad_groups_named_by_their_place(env
 
 
 def test_each_row_has_one_create_video_task_run_and_stores_have_none(env: Env) -> None:
-    rows = [{"id": "ada", "first_name": "Ada"}, {"id": "bob", "first_name": "Bob"}]
+    """A row's create-video task run starts when its create is sent (paced), so the UI
+    never shows rows as running that are only waiting for their turn."""
+    keys = ["ada", "bob", "cy", "dee"]
+    rows = [{"id": key, "first_name": key.title()} for key in keys]
     state, result = run_batch(
-        env, rows, script_template="Hi {first_name}!", row_defaults={"replica_id": REPLICA}
+        env,
+        rows,
+        script_template="Hi {first_name}!",
+        row_defaults={"replica_id": REPLICA},
+        creates_per_second=2.0,
     )
-    assert state.is_completed() and result.counts["stored"] == 2
+    assert state.is_completed() and result.counts["stored"] == 4
     flow_runs = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
     EventsWorker.drain_all(timeout=10)  # task runs reach the API as events
     deadline = time.monotonic() + 20
@@ -175,10 +182,14 @@ def test_each_row_has_one_create_video_task_run_and_stores_have_none(env: Env) -
         while True:
             names = sorted(run.name for run in client.read_task_runs(flow_run_filter=flow_runs))
             per_row = [n for n in names if n.startswith(("create-video", "store-video"))]
-            if len(per_row) >= 2 or time.monotonic() > deadline:
+            if len(per_row) >= 4 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         time.sleep(1)  # a store-video task run would be recorded by now
-        names = sorted(run.name for run in client.read_task_runs(flow_run_filter=flow_runs))
-        per_row = [n for n in names if n.startswith(("create-video", "store-video"))]
-    assert per_row == ["create-video[ada]", "create-video[bob]"]
+        task_runs = client.read_task_runs(flow_run_filter=flow_runs)
+    per_row = sorted(r.name for r in task_runs if r.name.startswith(("create-video", "store")))
+    assert per_row == [f"create-video[{key}]" for key in keys]
+    starts = sorted(r.start_time for r in task_runs if r.name.startswith("create-video"))
+    assert all(starts)
+    # 4 creates at 2 a second: the task runs start over 1.5 s, not all at once
+    assert (starts[-1] - starts[0]).total_seconds() >= 1.2
