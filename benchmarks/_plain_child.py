@@ -94,17 +94,7 @@ async def run(payload: dict[str, Any]) -> dict[str, int]:
             def store(row: dict[str, str], video: Video) -> None:
                 outputs = write_outputs(downloads, video, bucket, prefix)
                 ledger.record_stored(
-                    RowResult(
-                        key=row["id"],
-                        status="stored",
-                        video_id=video.video_id,
-                        video_name=row["video_name"],
-                        duration_seconds=outputs.duration_seconds,
-                        video_uri=outputs.video.uri,
-                        metadata_uri=outputs.metadata_uri,
-                        size_bytes=outputs.video.size_bytes,
-                        sha256=outputs.video.sha256,
-                    )
+                    RowResult.stored(row["id"], video.video_id, row["video_name"], outputs)
                 )
 
             async def keep(row: dict[str, str], video: Video) -> None:

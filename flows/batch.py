@@ -467,17 +467,7 @@ class _BatchRun:
             except Exception as exc:  # one row's failure never fails the others
                 await self.fail(row, video.video_id, exc)
                 return
-            result = RowResult(
-                key=row.key,
-                status="stored",
-                video_id=video.video_id,
-                video_name=row.video_name,
-                duration_seconds=outputs.duration_seconds,
-                video_uri=outputs.video.uri,
-                metadata_uri=outputs.metadata_uri,
-                size_bytes=outputs.video.size_bytes,
-                sha256=outputs.video.sha256,
-            )
+            result = RowResult.stored(row.key, video.video_id, row.video_name, outputs)
             await self.in_pool(partial(self.ledger.record_stored, result))
             self.results[row.key] = result
             self.progress.note(self.results)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from prefect_tavus.flows.outputs import StoredOutputs
 
 RowStatus = Literal["stored", "failed", "invalid", "planned"]
 
@@ -44,6 +47,23 @@ class RowResult(BaseModel):
     sha256: str | None = None
     error: str | None = None
     resumed: bool = Field(False, description="Stored by an earlier run of the same batch.")
+
+    @classmethod
+    def stored(
+        cls, key: str, video_id: str, video_name: str | None, outputs: StoredOutputs
+    ) -> RowResult:
+        """The row whose video ``write_outputs`` stored as ``outputs``."""
+        return cls(
+            key=key,
+            status="stored",
+            video_id=video_id,
+            video_name=video_name,
+            duration_seconds=outputs.duration_seconds,
+            video_uri=outputs.video.uri,
+            metadata_uri=outputs.metadata_uri,
+            size_bytes=outputs.video.size_bytes,
+            sha256=outputs.video.sha256,
+        )
 
 
 class BatchResult(BaseModel):

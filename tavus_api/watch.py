@@ -140,7 +140,7 @@ class WatchState:
     not_before: float = 0.0
     """No read before this monotonic time (a long ``Retry-After``)."""
     round_gap: float = 1.0
-    """Rounds start at least this long apart (at most ``poll_interval``): ids that fall due
+    """Rounds start at least this long apart (cut to ``poll_interval`` if longer): ids that fall due
     meanwhile share the next round, so a stream of new videos is read in list rounds
     rather than one ``GET`` each (a faster event loop made more single-id rounds)."""
     last_round: float = -math.inf
@@ -154,6 +154,7 @@ class WatchState:
         if self.page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.max_poll_interval = max(self.max_poll_interval, self.poll_interval)
+        self.round_gap = min(self.round_gap, self.poll_interval)
 
     def add(self, video_id: str, timeout_seconds: float, now: float) -> None:
         """Start watching ``video_id`` until ``now + timeout_seconds``."""
@@ -179,16 +180,14 @@ class WatchState:
         if not self.pending:
             return None
         earliest = min(p.next_read for p in self.pending.values())
-        gap = min(self.round_gap, self.poll_interval)
-        return max(self.not_before, self.last_round + gap, earliest)
+        return max(self.not_before, self.last_round + self.round_gap, earliest)
 
     def list_interval(self) -> float:
         """How soon ids seen in a list round are read again: ``poll_interval``, shortened
         while many are pending (down to ``round_gap``) as long as the list rounds cost at
         most ``1 / LIST_SHARE`` of the per-video reads they stand in for."""
-        floor = min(self.round_gap, self.poll_interval)
         wanted = self.poll_interval * LIST_SHARE * self.list_cost() / max(1, len(self.pending))
-        return min(self.poll_interval, max(floor, wanted))
+        return min(self.poll_interval, max(self.round_gap, wanted))
 
     def list_cost(self) -> int:
         """Expected requests of a list round (see the module docstring)."""
